@@ -1,0 +1,23 @@
+"""The client portal (/client) and the family view (/family), each closed by one guard."""
+
+from flask import Blueprint
+
+from .. import policy
+
+client_bp = Blueprint("client", __name__, url_prefix="/client")
+family_bp = Blueprint("family", __name__, url_prefix="/family")
+
+
+@client_bp.before_request
+def client_guard() -> object:
+    """Only clients enter /client."""
+    return policy.guard_area("client")
+
+
+@family_bp.before_request
+def family_guard() -> object:
+    """Only family members enter /family."""
+    return policy.guard_area("family")
+
+
+from . import views  # noqa: E402, F401

@@ -1,0 +1,106 @@
+"""Configuration classes. Every value can be overridden with a ``PORTAL_*`` variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class Config:
+    """Settings shared by every environment; the demo configuration uses them as they are."""
+
+    ENV_NAME = "demo"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    AGENCY_NAME = "Waypoint Community Services"
+    AGENCY_CRISIS_LINE = "555-0100"
+    TIMEZONE = "America/Chicago"
+    LANGUAGES = ["en", "es"]
+    BABEL_DEFAULT_LOCALE = "en"
+
+    SESSION_COOKIE_NAME = "waypoint_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session that holds it
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    HSTS = False
+
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # "file" writes each message as .eml under instance/mail; "smtp" sends it.
+    MAIL_BACKEND = "file"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Waypoint <no-reply@waypoint.example.org>"
+
+    DEMO_PASSWORD = "waypoint-demo"
+
+
+class DemoConfig(Config):
+    """What ``make run`` serves: SQLite under instance/, mail written to files."""
+
+
+class TestingConfig(Config):
+    """The test suite: a database per test, mail to a local SMTP sink."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 8025
+    SQLALCHEMY_RECORD_QUERIES = True
+
+
+class ProductionConfig(Config):
+    """Behind TLS with PostgreSQL; refuses to start without its secrets."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+    MAIL_BACKEND = "smtp"
+    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "demo": DemoConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(env_name: str | None) -> type[Config]:
+    """Pick the configuration class named by ``PORTAL_ENV`` (demo when unset)."""
+    name = (env_name or "demo").strip().lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"PORTAL_ENV={name!r} is not one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]
+
+
+def sqlite_url(path: Path) -> str:
+    """An SQLAlchemy URL for an SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the demo's generated secret key, creating it on first use."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        os.chmod(key_file, 0o600)
+    return key_file.read_text().strip()

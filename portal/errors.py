@@ -1,0 +1,44 @@
+"""Error pages inside the layout, and the answers htmx gets instead of them."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _page(template: str, status: int, **context: object) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for 400, 403, 404, 405 and 500."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = _("This form has expired. Please go back, reload the page and try again.")
+        return _page("errors/400.html", 400, message=message)
+
+    @app.errorhandler(403)
+    def forbidden(_error: HTTPException) -> tuple[str, int]:
+        return _page("errors/403.html", 403)
+
+    @app.errorhandler(404)
+    def not_found(_error: HTTPException) -> tuple[str, int]:
+        return _page("errors/404.html", 404)
+
+    @app.errorhandler(405)
+    def not_allowed(_error: HTTPException) -> tuple[str, int]:
+        return _page("errors/404.html", 405)
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return _page("errors/500.html", 500)

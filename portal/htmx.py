@@ -1,0 +1,36 @@
+"""One URL, two renderings: helpers that read and answer htmx requests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, request
+
+
+def is_htmx() -> bool:
+    """True for any request htmx sent."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def is_partial() -> bool:
+    """True when the answer should be a fragment rather than a whole page."""
+    h = request.headers
+    return (
+        h.get("HX-Request") == "true"
+        and h.get("HX-Boosted") != "true"
+        and h.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def hx_redirect(url: str, status: int = 204) -> Response:
+    """Tell htmx to navigate (a 302 would land the whole page in the target)."""
+    response = Response(status=status)
+    response.headers["HX-Location"] = url
+    return response
+
+
+def hx_trigger(response: Response, events: dict[str, Any]) -> Response:
+    """Ask htmx to fire client-side events after the swap."""
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response

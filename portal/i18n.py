@@ -1,0 +1,43 @@
+"""Choosing the user's language and time zone, and the switcher's list of languages."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask import current_app, request, session
+from flask_login import current_user
+
+# Languages written right to left; the layout flips for them.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+SESSION_KEY = "locale"
+
+
+def available_locales() -> list[str]:
+    """Codes of the languages the portal carries, in the configured order."""
+    return list(current_app.config["LANGUAGES"])
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name in that language) pairs for the language switcher."""
+    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in available_locales()]
+
+
+def select_locale() -> str:
+    """The user's saved choice, then the switcher's, then the browser's, then English."""
+    languages = available_locales()
+    if current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    chosen = session.get(SESSION_KEY)
+    if chosen in languages:
+        return str(chosen)
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Every date and time is shown in the agency's time zone."""
+    return str(current_app.config["TIMEZONE"])
+
+
+def text_direction(locale: str) -> str:
+    """``rtl`` for right-to-left languages, else ``ltr``."""
+    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"

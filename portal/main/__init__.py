@@ -1,0 +1,7 @@
+"""Pages for everyone: the root redirect, health, help, language."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import views  # noqa: E402, F401

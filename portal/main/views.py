@@ -1,0 +1,57 @@
+"""The root redirect, the health check, public help and the language switcher."""
+
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
+
+from .. import i18n, policy
+from ..auth.views import safe_next
+from ..extensions import csrf, db
+from ..services import users
+from . import bp
+from .forms import LanguageForm
+
+
+@bp.route("/")
+def index() -> Response:
+    """Send each role to its home, and everyone else to sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for(policy.home_endpoint(current_user)))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz() -> tuple[Response, int]:
+    """Report whether the app can reach its database."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok"), 200
+
+
+@bp.route("/help")
+def get_help() -> str:
+    """Get help now: the 988 Lifeline and the agency crisis line, signed in or not."""
+    return render_template("main/help.html")
+
+
+@bp.route("/language", methods=["POST"])
+def language() -> Response:
+    """Switch the language; saved on the account for signed-in users."""
+    form = LanguageForm()
+    form.locale.choices = i18n.language_choices()
+    target = safe_next(form.next.data) or url_for("main.index")
+    if form.validate_on_submit():
+        chosen = form.locale.data or "en"
+        session[i18n.SESSION_KEY] = chosen
+        if current_user.is_authenticated:
+            users.set_locale(current_user, chosen, ip=request.remote_addr)
+            db.session.commit()
+    return redirect(target, code=303)

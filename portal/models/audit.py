@@ -1,0 +1,56 @@
+"""The append-only audit log and the head of its hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One thing that happened. Database triggers refuse UPDATE and DELETE.
+
+    The ids of users and clients are plain integers, not foreign keys: an audit
+    row must never block, cascade from or be changed by the rows it describes.
+    Never store clinical text here.
+    """
+
+    __tablename__ = "audit_event"
+
+    # The chain position, assigned under the head lock: no sequence, no gaps.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(255))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(db.Model):  # type: ignore[name-defined,misc]
+    """The newest link of the chain: one row, locked by every writer.
+
+    Keeping the head apart from the rows is what reveals a deleted newest row,
+    and locking it is what keeps two concurrent writers from forking the chain.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_event_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+    event_count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))

@@ -1,0 +1,76 @@
+"""People who sign in: staff, clients and family members."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, func, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CASE_MANAGER = "case_manager"
+    CARE_TEAM = "care_team"
+    CLIENT = "client"
+    FAMILY = "family"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CASE_MANAGER, Role.CARE_TEAM})
+CLINICAL_ROLES = frozenset({Role.SUPERVISOR, Role.CASE_MANAGER, Role.CARE_TEAM})
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively; they are stored trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin', 'supervisor', 'case_manager', 'care_team', 'client', 'family')",
+            name="role_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A case manager's supervisor: supervisors see their team's clients.
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    supervisor: Mapped[User | None] = relationship(remote_side=[id])
+
+    @validates("email")
+    def _normalize_email(self, _key: str, value: str) -> str:
+        return normalize_email(value)
+
+    @validates("role")
+    def _known_role(self, _key: str, value: str) -> str:
+        return Role(value).value
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,179 @@
+"""Who may see or do what. The one place that decides; every client query starts here.
+
+Two layers: a whole area (``staff``, ``client``, ``family``) is open or closed
+to a role, and blueprints answer 403 when it is closed; inside an open area
+every object comes from a scoped query or loader, which answers 404 for what
+the user may not see, exactly as for what does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, has_request_context, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy.orm import aliased
+
+from .extensions import db, login_manager
+from .models import FAMILY_SCOPES, STAFF_ROLES, CareTeamMember, Client, FamilyAccess, Role, User
+from .models import utcnow as _utcnow
+
+AREA_ROLES: dict[str, frozenset[str]] = {
+    "staff": frozenset(STAFF_ROLES),
+    "client": frozenset({Role.CLIENT}),
+    "family": frozenset({Role.FAMILY}),
+}
+
+HOME_ENDPOINTS: dict[str, str] = {
+    Role.ADMIN: "staff.home",
+    Role.SUPERVISOR: "staff.home",
+    Role.CASE_MANAGER: "staff.home",
+    Role.CARE_TEAM: "staff.home",
+    Role.CLIENT: "client.home",
+    Role.FAMILY: "family.home",
+}
+
+
+def may_enter(user: User, area: str) -> bool:
+    """Whether the user's role opens a whole area of the site."""
+    return user.is_authenticated and user.role in AREA_ROLES[area]
+
+
+def guard_area(area: str) -> Response | None:
+    """A blueprint's ``before_request``: sign in first, then 403 for a role the area is closed to."""
+    if not current_user.is_authenticated:
+        response: Response = login_manager.unauthorized()
+        return response
+    if not may_enter(current_user, area):
+        _audit_denied(object_type="area", object_id=area)
+        db.session.commit()
+        abort(403)
+    return None
+
+
+def _audit_denied(*, object_type: str, object_id: object, client_id: int | None = None) -> None:
+    from .services import audit
+
+    audit.record(
+        "access_denied",
+        actor=current_user if current_user.is_authenticated else None,
+        ip=request.remote_addr if has_request_context() else None,
+        outcome="denied",
+        object_type=object_type,
+        object_id=object_id,
+        client_id=client_id,
+        detail=request.path if has_request_context() else None,
+    )
+
+
+def home_endpoint(user: User) -> str:
+    """The endpoint each role lands on after signing in."""
+    return HOME_ENDPOINTS[user.role]
+
+
+def _on_care_team(user_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        CareTeamMember.client_id == Client.id, CareTeamMember.user_id == user_id
+    )
+
+
+def consent_in_force(at: datetime | None = None) -> ColumnElement[bool]:
+    """SQL condition: a family consent that is neither revoked nor expired."""
+    at = at or _utcnow()
+    return and_(
+        or_(FamilyAccess.revoked_at.is_(None), FamilyAccess.revoked_at > at),
+        or_(FamilyAccess.expires_at.is_(None), FamilyAccess.expires_at > at),
+    )
+
+
+def _scope_column(scope: str) -> ColumnElement[bool]:
+    if scope not in FAMILY_SCOPES:
+        raise ValueError(f"unknown family scope {scope!r}")
+    column: ColumnElement[bool] = getattr(FamilyAccess, f"scope_{scope}")
+    return column
+
+
+def _client_condition(user: User) -> ColumnElement[bool]:
+    """The SQL condition for the clients whose record this user may open."""
+    if user.role == Role.CASE_MANAGER:
+        return or_(Client.primary_case_manager_id == user.id, _on_care_team(user.id))
+    if user.role == Role.SUPERVISOR:
+        case_manager = aliased(User)
+        supervises = exists().where(
+            case_manager.id == Client.primary_case_manager_id,
+            case_manager.supervisor_id == user.id,
+        )
+        return or_(Client.primary_case_manager_id == user.id, supervises, _on_care_team(user.id))
+    if user.role == Role.CARE_TEAM:
+        return _on_care_team(user.id)
+    if user.role == Role.CLIENT:
+        return Client.portal_user_id == user.id
+    if user.role == Role.FAMILY:
+        any_scope = or_(*(_scope_column(s) for s in FAMILY_SCOPES))
+        return exists().where(
+            FamilyAccess.client_id == Client.id,
+            FamilyAccess.family_user_id == user.id,
+            consent_in_force(),
+            any_scope,
+        )
+    # Administrators run the system; they never see a client's record.
+    return false()
+
+
+def visible_clients(user: User) -> Select[tuple[Client]]:
+    """Every client this user may see, as a query to filter, sort and page further."""
+    return select(Client).where(_client_condition(user))
+
+
+def get_client_or_404(client_id: int, *, for_user: User) -> Client:
+    """Load one client the user may see; 404 for one they may not, as for one that is missing."""
+    client = db.session.scalar(visible_clients(for_user).where(Client.id == client_id))
+    if client is None:
+        if db.session.get(Client, client_id) is not None:
+            # Someone asked for a record they may not see: the log keeps that, the answer does not.
+            _audit_denied(object_type="client", object_id=client_id, client_id=client_id)
+            db.session.commit()
+        abort(404)
+    return client
+
+
+def family_scopes(user: User, client: Client) -> frozenset[str]:
+    """The scopes of this client's data that a family member may see right now."""
+    if user.role != Role.FAMILY:
+        return frozenset()
+    consents = db.session.scalars(
+        select(FamilyAccess).where(
+            FamilyAccess.client_id == client.id,
+            FamilyAccess.family_user_id == user.id,
+            consent_in_force(),
+        )
+    )
+    scopes: set[str] = set()
+    for consent in consents:
+        scopes |= consent.scopes
+    return frozenset(scopes)
+
+
+def clients_shared_with(user: User, scope: str) -> Select[tuple[Client]]:
+    """Clients who let this family member see the given scope, consents in force only."""
+    if user.role != Role.FAMILY:
+        return select(Client).where(false())
+    return select(Client).where(
+        exists().where(
+            FamilyAccess.client_id == Client.id,
+            FamilyAccess.family_user_id == user.id,
+            consent_in_force(),
+            _scope_column(scope),
+        )
+    )
+
+
+def consents_in_force(user: User) -> Select[tuple[FamilyAccess]]:
+    """The family member's consents that still open something, newest first."""
+    return (
+        select(FamilyAccess)
+        .where(FamilyAccess.family_user_id == user.id, consent_in_force())
+        .order_by(FamilyAccess.granted_at.desc())
+    )

@@ -1,0 +1,1 @@
+"""Use cases: typed functions that change models, flush, audit and raise domain errors."""

@@ -1,0 +1,16 @@
+"""The staff workspace under /staff: closed to clients and family by one guard."""
+
+from flask import Blueprint
+
+from .. import policy
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.before_request
+def guard() -> object:
+    """Every /staff route is for staff only; there is no route this misses."""
+    return policy.guard_area("staff")
+
+
+from . import views  # noqa: E402, F401

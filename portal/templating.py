@@ -1,0 +1,49 @@
+"""What every template can use: the language, the text direction, the agency's lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from . import i18n, labels, policy
+from .models import FAMILY_SCOPES, utcnow
+
+
+def _home_url() -> str:
+    if current_user.is_authenticated:
+        return url_for(policy.home_endpoint(current_user))
+    return url_for("auth.login")
+
+
+def template_context() -> dict[str, Any]:
+    locale = str(get_locale() or "en")
+    return {
+        "current_locale": locale,
+        "text_direction": i18n.text_direction(locale),
+        "language_choices": i18n.language_choices(),
+        "agency_name": current_app.config["AGENCY_NAME"],
+        "agency_crisis_line": current_app.config["AGENCY_CRISIS_LINE"],
+        "home_url": _home_url,
+        "may_enter": policy.may_enter,
+        "today_label": format_date(utcnow(), "full"),
+        "role_labels": list(labels.ROLE_LABELS.items()),
+        "status_labels": labels.CLIENT_STATUS_LABELS,
+        "scope_labels": labels.FAMILY_SCOPE_LABELS,
+        "scope_order": FAMILY_SCOPES,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor and Jinja's i18n policy."""
+    app.context_processor(template_context)
+    # Dates, times and numbers in the user's locale and the agency's time zone.
+    app.add_template_filter(format_date, "format_date")
+    app.add_template_filter(format_datetime, "format_datetime")
+    app.add_template_filter(format_decimal, "format_number")
+    # Whitespace inside {% trans %} is collapsed, as babel.cfg does when extracting.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
