@@ -62,6 +62,7 @@ class TestingConfig(Config):
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
+    MAIL_SUPPRESS_SEND = False  # tests deliver to a real local SMTP sink
     SQLALCHEMY_RECORD_QUERIES = True
 
 

@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(405)
     def not_allowed(_error: HTTPException) -> tuple[str, int]:
-        return _page("errors/404.html", 405)
+        return _page("errors/405.html", 405)
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:

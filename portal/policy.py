@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from .extensions import db, login_manager
 from .models import FAMILY_SCOPES, STAFF_ROLES, CareTeamMember, Client, FamilyAccess, Role, User
 from .models import utcnow as _utcnow
+from .services import audit
 
 AREA_ROLES: dict[str, frozenset[str]] = {
     "staff": frozenset(STAFF_ROLES),
@@ -47,18 +48,18 @@ def guard_area(area: str) -> Response | None:
         response: Response = login_manager.unauthorized()
         return response
     if not may_enter(current_user, area):
-        _audit_denied(object_type="area", object_id=area)
+        _audit_denied(current_user, object_type="area", object_id=area)
         db.session.commit()
         abort(403)
     return None
 
 
-def _audit_denied(*, object_type: str, object_id: object, client_id: int | None = None) -> None:
-    from .services import audit
-
+def _audit_denied(
+    actor: User, *, object_type: str, object_id: object, client_id: int | None = None
+) -> None:
     audit.record(
         "access_denied",
-        actor=current_user if current_user.is_authenticated else None,
+        actor=actor,
         ip=request.remote_addr if has_request_context() else None,
         outcome="denied",
         object_type=object_type,
@@ -133,7 +134,7 @@ def get_client_or_404(client_id: int, *, for_user: User) -> Client:
     if client is None:
         if db.session.get(Client, client_id) is not None:
             # Someone asked for a record they may not see: the log keeps that, the answer does not.
-            _audit_denied(object_type="client", object_id=client_id, client_id=client_id)
+            _audit_denied(for_user, object_type="client", object_id=client_id, client_id=client_id)
             db.session.commit()
         abort(404)
     return client

@@ -1,0 +1,179 @@
+"""The factory, configuration, health check, migrations and the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Client, FamilyAccess, User
+from portal.services import demo
+
+from .conftest import ON_POSTGRES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY, DATABASE_URL"):
+        create_app()
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app()
+
+
+def test_production_starts_with_its_settings_and_secure_cookies(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["HSTS"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_unknown_environment_name_is_refused(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "staging-ish")
+    with pytest.raises(RuntimeError, match="not one of"):
+        create_app()
+
+
+def test_every_setting_can_come_from_portal_variables(monkeypatch):
+    monkeypatch.setenv("PORTAL_TIMEZONE", "America/Denver")
+    monkeypatch.setenv("PORTAL_AGENCY_CRISIS_LINE", "555-0199")
+    monkeypatch.setenv("PORTAL_HSTS", "true")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["TIMEZONE"] == "America/Denver"
+    assert app.config["AGENCY_CRISIS_LINE"] == "555-0199"
+    assert app.config["HSTS"] is True
+
+
+def test_demo_config_keeps_a_generated_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "demo")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    from portal.config import instance_secret_key
+
+    first = instance_secret_key(tmp_path)
+    assert len(first) == 64
+    assert instance_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
+    url = (
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+        if ON_POSTGRES
+        else f"sqlite:///{tmp_path}/missing-dir/none.db"
+    )
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unreachable"}
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(app):
+    if ON_POSTGRES:
+        assert db.session.execute(sa.text("SHOW server_version")).scalar()
+        return
+    assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_migrations_build_the_schema_from_empty_with_no_drift(fresh_database_url):
+    """Upgrade an empty database, then ask Alembic whether the models differ from it."""
+    from flask_migrate import check, upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"user", "client", "care_team_member", "family_access", "audit_event"} <= tables
+        head = db.session.execute(sa.text("SELECT event_count, last_hash FROM audit_head")).one()
+        assert tuple(head) == (0, "0" * 64)
+        check()  # raises (exits) when autogenerate would find a difference
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_demo_data_is_idempotent_and_matches_the_design(app):
+    first = demo.load_demo()
+    db.session.commit()
+    assert first > 0
+    assert demo.load_demo() == 0
+    emails = set(db.session.scalars(select(User.email)))
+    assert {
+        "admin@example.org",
+        "supervisor@example.org",
+        "cm@example.org",
+        "psychiatrist@example.org",
+        "client@example.org",
+        "client2@example.org",
+        "family@example.org",
+        "cm2@example.org",
+        "cm3@example.org",
+    } <= emails
+    by_email = {u.email: u for u in db.session.scalars(select(User))}
+    assert by_email["client2@example.org"].locale == "es"
+    assert all(u.locale is None for e, u in by_email.items() if e != "client2@example.org")
+    assert by_email["cm@example.org"].supervisor == by_email["supervisor@example.org"]
+    alex = db.session.scalar(select(Client).where(Client.portal_user == by_email["client@example.org"]))
+    sofia = db.session.scalar(select(Client).where(Client.portal_user == by_email["client2@example.org"]))
+    psychiatrist = by_email["psychiatrist@example.org"]
+    assert psychiatrist in [m.user for m in alex.care_team]
+    assert psychiatrist not in [m.user for m in sofia.care_team]
+    assert alex.primary_case_manager == sofia.primary_case_manager == by_email["cm@example.org"]
+    consent = db.session.scalar(select(FamilyAccess))
+    assert consent.client == alex and consent.scopes == {"materials", "appointments"}
+
+
+def test_create_user_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-user", "New.Person@Example.org", "--role", "case_manager", "--name", "New Person",
+              "--password-stdin"],
+        input="a sufficiently long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "new.person@example.org"))
+    assert user.role == "case_manager" and user.password_hash.startswith("$argon2id$")
+    again = runner.invoke(
+        args=["create-user", "NEW.PERSON@example.org", "--role", "client", "--name", "Dup",
+              "--password-stdin"],
+        input="a sufficiently long password\n",
+    )
+    assert again.exit_code != 0 and "exists" in again.output
+    short = runner.invoke(
+        args=["create-user", "x@example.org", "--role", "client", "--name", "X", "--password-stdin"],
+        input="short\n",
+    )
+    assert short.exit_code != 0 and "at least 12" in short.output
+
+
+def test_flask_cli_runs_from_a_shell(tmp_path):
+    """The documented commands work as a person types them: upgrade, demo, audit-verify."""
+    env = {
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        "PORTAL_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "portal"]
+    for args in (["db", "upgrade"], ["demo"], ["audit-verify"]):
+        done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+    assert "audit chain intact" in done.stdout
