@@ -38,8 +38,11 @@ def render_item(type_, obj, autogen_context):
 
 def run_migrations_offline():
     """Emit the SQL instead of running it."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(),
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=get_metadata(),
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -46,7 +46,7 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Waypoint <no-reply@waypoint.example.org>"
 
-    DEMO_PASSWORD = "waypoint-demo"
+    DEMO_PASSWORD = "waypoint-demo"  # noqa: S105 - the documented demo sign-in
 
 
 class DemoConfig(Config):

@@ -18,7 +18,13 @@ def available_locales() -> list[str]:
 
 def language_choices() -> list[tuple[str, str]]:
     """(code, name in that language) pairs for the language switcher."""
-    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in available_locales()]
+    return [(code, _native_name(code)) for code in available_locales()]
+
+
+def _native_name(code: str) -> str:
+    """A language's name in that language: "Español", not "Spanish"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def select_locale() -> str:

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from flask import abort, has_request_context, request
 from flask_login import current_user
-from werkzeug.wrappers import Response
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
+from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
 from .models import FAMILY_SCOPES, STAFF_ROLES, CareTeamMember, Client, FamilyAccess, Role, User
@@ -43,7 +43,7 @@ def may_enter(user: User, area: str) -> bool:
 
 
 def guard_area(area: str) -> Response | None:
-    """A blueprint's ``before_request``: sign in first, then 403 for a role the area is closed to."""
+    """A blueprint's ``before_request``: sign in first; 403 when the role may not enter."""
     if not current_user.is_authenticated:
         response: Response = login_manager.unauthorized()
         return response
@@ -75,9 +75,7 @@ def home_endpoint(user: User) -> str:
 
 
 def _on_care_team(user_id: int) -> ColumnElement[bool]:
-    return exists().where(
-        CareTeamMember.client_id == Client.id, CareTeamMember.user_id == user_id
-    )
+    return exists().where(CareTeamMember.client_id == Client.id, CareTeamMember.user_id == user_id)
 
 
 def consent_in_force(at: datetime | None = None) -> ColumnElement[bool]:
@@ -123,14 +121,16 @@ def _client_condition(user: User) -> ColumnElement[bool]:
     return false()
 
 
-def visible_clients(user: User) -> Select[tuple[Client]]:
+def visible_clients(user: User) -> Select[Client]:
     """Every client this user may see, as a query to filter, sort and page further."""
     return select(Client).where(_client_condition(user))
 
 
 def get_client_or_404(client_id: int, *, for_user: User) -> Client:
     """Load one client the user may see; 404 for one they may not, as for one that is missing."""
-    client = db.session.scalar(visible_clients(for_user).where(Client.id == client_id))
+    client: Client | None = db.session.scalars(
+        visible_clients(for_user).where(Client.id == client_id)
+    ).first()
     if client is None:
         if db.session.get(Client, client_id) is not None:
             # Someone asked for a record they may not see: the log keeps that, the answer does not.
@@ -157,7 +157,7 @@ def family_scopes(user: User, client: Client) -> frozenset[str]:
     return frozenset(scopes)
 
 
-def clients_shared_with(user: User, scope: str) -> Select[tuple[Client]]:
+def clients_shared_with(user: User, scope: str) -> Select[Client]:
     """Clients who let this family member see the given scope, consents in force only."""
     if user.role != Role.FAMILY:
         return select(Client).where(false())
@@ -171,7 +171,7 @@ def clients_shared_with(user: User, scope: str) -> Select[tuple[Client]]:
     )
 
 
-def consents_in_force(user: User) -> Select[tuple[FamilyAccess]]:
+def consents_in_force(user: User) -> Select[FamilyAccess]:
     """The family member's consents that still open something, newest first."""
     return (
         select(FamilyAccess)

@@ -131,8 +131,12 @@ def test_demo_data_is_idempotent_and_matches_the_design(app):
     assert by_email["client2@example.org"].locale == "es"
     assert all(u.locale is None for e, u in by_email.items() if e != "client2@example.org")
     assert by_email["cm@example.org"].supervisor == by_email["supervisor@example.org"]
-    alex = db.session.scalar(select(Client).where(Client.portal_user == by_email["client@example.org"]))
-    sofia = db.session.scalar(select(Client).where(Client.portal_user == by_email["client2@example.org"]))
+    alex = db.session.scalar(
+        select(Client).where(Client.portal_user == by_email["client@example.org"])
+    )
+    sofia = db.session.scalar(
+        select(Client).where(Client.portal_user == by_email["client2@example.org"])
+    )
     psychiatrist = by_email["psychiatrist@example.org"]
     assert psychiatrist in [m.user for m in alex.care_team]
     assert psychiatrist not in [m.user for m in sofia.care_team]
@@ -144,21 +148,43 @@ def test_demo_data_is_idempotent_and_matches_the_design(app):
 def test_create_user_command(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["create-user", "New.Person@Example.org", "--role", "case_manager", "--name", "New Person",
-              "--password-stdin"],
+        args=[
+            "create-user",
+            "New.Person@Example.org",
+            "--role",
+            "case_manager",
+            "--name",
+            "New Person",
+            "--password-stdin",
+        ],
         input="a sufficiently long password\n",
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "new.person@example.org"))
     assert user.role == "case_manager" and user.password_hash.startswith("$argon2id$")
     again = runner.invoke(
-        args=["create-user", "NEW.PERSON@example.org", "--role", "client", "--name", "Dup",
-              "--password-stdin"],
+        args=[
+            "create-user",
+            "NEW.PERSON@example.org",
+            "--role",
+            "client",
+            "--name",
+            "Dup",
+            "--password-stdin",
+        ],
         input="a sufficiently long password\n",
     )
     assert again.exit_code != 0 and "exists" in again.output
     short = runner.invoke(
-        args=["create-user", "x@example.org", "--role", "client", "--name", "X", "--password-stdin"],
+        args=[
+            "create-user",
+            "x@example.org",
+            "--role",
+            "client",
+            "--name",
+            "X",
+            "--password-stdin",
+        ],
         input="short\n",
     )
     assert short.exit_code != 0 and "at least 12" in short.output
@@ -173,7 +199,14 @@ def test_flask_cli_runs_from_a_shell(tmp_path):
     }
     flask = [sys.executable, "-m", "flask", "--app", "portal"]
     for args in (["db", "upgrade"], ["demo"], ["audit-verify"]):
-        done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = subprocess.run(
+            flask + args,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
     assert "audit chain intact" in done.stdout

@@ -40,7 +40,9 @@ def test_unknown_actions_are_refused(app):
         audit.record("peek", actor=None, ip=None)
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_event SET ip = '1.2.3.4'", "DELETE FROM audit_event"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET ip = '1.2.3.4'", "DELETE FROM audit_event"]
+)
 def test_the_database_refuses_changing_audit_rows(app, statement):
     write_events(2)
     with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
@@ -113,7 +115,9 @@ def test_verify_detects_a_rehashed_row(app):
     row = db.session.execute(select(AuditEvent.__table__).where(AuditEvent.id == 2)).one()
     forged = dict(row._mapping, ip="198.51.100.7")
     new_hash = audit.compute_hash(type("Row", (), forged))
-    _without_triggers(f"UPDATE audit_event SET ip = '198.51.100.7', hash = '{new_hash}' WHERE id = 2")
+    _without_triggers(
+        f"UPDATE audit_event SET ip = '198.51.100.7', hash = '{new_hash}' WHERE id = 2"
+    )
     report = audit.verify_chain()
     assert (report.ok, report.broken_id, report.reason) == (False, 3, "previous-hash link broken")
     db.session.rollback()

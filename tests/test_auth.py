@@ -134,9 +134,10 @@ def test_next_takes_a_local_path(client):
     user = make_user(Role.CLIENT)
     response = client.get("/client/?tab=1")
     assert response.status_code == 302
-    assert "next=/client/?tab%3D1" in response.headers["Location"] or "next=" in response.headers[
-        "Location"
-    ]
+    assert (
+        "next=/client/?tab%3D1" in response.headers["Location"]
+        or "next=" in response.headers["Location"]
+    )
     response = login(client, user.email, next="/client/?tab=1")
     assert response.headers["Location"] == "/client/?tab=1"
 

@@ -33,7 +33,9 @@ def test_demo_writes_eml_files_and_logs_the_link(app, caplog, mail_sink):
     app.config["MAIL_BACKEND"] = "file"
     link = "http://127.0.0.1:5000/reset/abc123"
     with caplog.at_level("WARNING"):
-        send_message("cm@example.org", subject="Reset your password", body=f"Open {link}", link=link)
+        send_message(
+            "cm@example.org", subject="Reset your password", body=f"Open {link}", link=link
+        )
     files = list((Path(app.instance_path) / "mail").glob("*.eml"))
     assert len(files) == 1
     parsed = message_from_bytes(files[0].read_bytes())

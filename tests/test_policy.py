@@ -123,7 +123,9 @@ def test_a_missing_client_and_a_hidden_one_look_the_same(agency):
     with pytest.raises(NotFound) as missing:
         policy.get_client_or_404(999_999, for_user=people["cm"])
     assert hidden.value.code == missing.value.code == 404
-    denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied")).all()
+    denied = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access_denied")
+    ).all()
     assert [(e.object_type, e.client_id) for e in denied] == [("client", clients["theirs"].id)]
 
 
@@ -168,9 +170,7 @@ def test_only_consents_in_force_open_anything(app, expires_in, revoked_ago, visi
 
 def test_family_home_lists_only_consents_in_force(client, agency):
     people, clients = agency
-    grant_family_access(
-        clients["theirs"], people["family"], scopes=("goals",), revoked_at=utcnow()
-    )
+    grant_family_access(clients["theirs"], people["family"], scopes=("goals",), revoked_at=utcnow())
     login(client, people["family"].email)
     page = client.get("/family/").get_data(as_text=True)
     assert clients["mine"].display_name in page

@@ -39,7 +39,9 @@ def login() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data or "", form.password.data or "", ip=request.remote_addr)
+        user = users.authenticate(
+            form.email.data or "", form.password.data or "", ip=request.remote_addr
+        )
         if user is not None:
             target = safe_next(form.next.data) or url_for(policy.home_endpoint(user))
             locale = session.get(LOCALE_KEY)

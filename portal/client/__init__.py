@@ -1,6 +1,7 @@
 """The client portal (/client) and the family view (/family), each closed by one guard."""
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from .. import policy
 
@@ -9,13 +10,13 @@ family_bp = Blueprint("family", __name__, url_prefix="/family")
 
 
 @client_bp.before_request
-def client_guard() -> object:
+def client_guard() -> ResponseReturnValue | None:
     """Only clients enter /client."""
     return policy.guard_area("client")
 
 
 @family_bp.before_request
-def family_guard() -> object:
+def family_guard() -> ResponseReturnValue | None:
     """Only family members enter /family."""
     return policy.guard_area("family")
 

@@ -37,9 +37,7 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
 
-    primary_case_manager: Mapped[User | None] = relationship(
-        foreign_keys=[primary_case_manager_id]
-    )
+    primary_case_manager: Mapped[User | None] = relationship(foreign_keys=[primary_case_manager_id])
     portal_user: Mapped[User | None] = relationship(foreign_keys=[portal_user_id])
     care_team: Mapped[list[CareTeamMember]] = relationship(
         back_populates="client", cascade="all, delete-orphan"

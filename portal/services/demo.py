@@ -46,8 +46,15 @@ class DemoClient:
 
 
 DEMO_CLIENTS = (
-    DemoClient("Alexander Example", "Alex", "they/them", "en", "cm@example.org",
-               "client@example.org", psychiatrist=True),
+    DemoClient(
+        "Alexander Example",
+        "Alex",
+        "they/them",
+        "en",
+        "cm@example.org",
+        "client@example.org",
+        psychiatrist=True,
+    ),
     DemoClient("Sofía Ejemplo", None, "she/her", "es", "cm@example.org", "client2@example.org"),
     DemoClient("Taylor Sample", None, "he/him", "en", "cm@example.org", psychiatrist=True),
     DemoClient("Robin Placeholder", "Rob", "he/him", "en", "cm2@example.org", psychiatrist=True),
@@ -68,7 +75,10 @@ def load_demo() -> int:
     for spec in DEMO_USERS:
         if users.find_by_email(spec.email) is None:
             users.create_user(
-                spec.email, display_name=spec.name, role=spec.role, password=password,
+                spec.email,
+                display_name=spec.name,
+                role=spec.role,
+                password=password,
                 locale=spec.locale,
             )
             created += 1
@@ -76,20 +86,22 @@ def load_demo() -> int:
     for email in ("cm@example.org", "cm2@example.org", "cm3@example.org"):
         _user(email).supervisor = supervisor
     psychiatrist = _user("psychiatrist@example.org")
-    for spec in DEMO_CLIENTS:
-        client = db.session.scalar(select(Client).where(Client.legal_name == spec.legal_name))
+    for client_spec in DEMO_CLIENTS:
+        client = db.session.scalar(
+            select(Client).where(Client.legal_name == client_spec.legal_name)
+        )
         if client is not None:
             continue
         client = Client(
-            legal_name=spec.legal_name,
-            preferred_name=spec.preferred_name,
-            pronouns=spec.pronouns,
-            preferred_language=spec.language,
+            legal_name=client_spec.legal_name,
+            preferred_name=client_spec.preferred_name,
+            pronouns=client_spec.pronouns,
+            preferred_language=client_spec.language,
             status="active",
-            primary_case_manager=_user(spec.case_manager),
-            portal_user=_user(spec.portal_email) if spec.portal_email else None,
+            primary_case_manager=_user(client_spec.case_manager),
+            portal_user=_user(client_spec.portal_email) if client_spec.portal_email else None,
         )
-        if spec.psychiatrist:
+        if client_spec.psychiatrist:
             client.care_team.append(CareTeamMember(user=psychiatrist, role_label="Psychiatrist"))
         db.session.add(client)
         created += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -78,10 +80,8 @@ def authenticate(email: str, password: str, *, ip: str | None) -> User | None:
     """
     user = find_by_email(email)
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         audit.record("login_failed", actor=None, ip=ip, outcome="failure", detail="unknown email")
         return None
     if not verify_password(user, password) or not user.active:

@@ -1,6 +1,7 @@
 """The staff workspace under /staff: closed to clients and family by one guard."""
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from .. import policy
 
@@ -8,7 +9,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 @bp.before_request
-def guard() -> object:
+def guard() -> ResponseReturnValue | None:
     """Every /staff route is for staff only; there is no route this misses."""
     return policy.guard_area("staff")
 
