@@ -31,18 +31,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
     )
     extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1
+        )
     _init_login(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
+    from .account import bp as account_bp
     from .auth import bp as auth_bp
     from .client import client_bp, family_bp
     from .main import bp as main_bp
     from .staff import bp as staff_bp
 
-    for blueprint in (main_bp, auth_bp, staff_bp, client_bp, family_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, staff_bp, client_bp, family_bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -55,12 +63,18 @@ def _complete_config(app: Flask) -> None:
     """Fill what the demo generates for itself; refuse to run production without secrets."""
     config = app.config
     if config["ENV_NAME"] == "production":
-        missing = [key for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not config.get(key)]
+        names = {
+            "SECRET_KEY": "PORTAL_SECRET_KEY",
+            "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+            "RATELIMIT_STORAGE_URI": "PORTAL_RATELIMIT_STORAGE_URI",
+        }
+        missing = [env for key, env in names.items() if not config.get(key)]
+        if str(config.get("RATELIMIT_STORAGE_URI") or "").startswith("memory://"):
+            # gunicorn workers do not share memory: each would count on its own.
+            missing.append("PORTAL_RATELIMIT_STORAGE_URI (a shared store such as redis://)")
         if missing:
-            names = {"SECRET_KEY": "PORTAL_SECRET_KEY", "SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
             raise RuntimeError(
-                "PORTAL_ENV=production refuses to start without "
-                + ", ".join(names[key] for key in missing)
+                "PORTAL_ENV=production refuses to start without " + ", ".join(missing)
             )
         return
     instance = Path(app.instance_path)
@@ -77,18 +91,15 @@ def _complete_config(app: Flask) -> None:
 def _init_login(app: Flask) -> None:
     from flask import redirect, request, url_for
 
-    from .extensions import db, login_manager
+    from .auth import web
+    from .extensions import login_manager
     from .htmx import is_htmx
-    from .models import User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    # Sessions are checked against the server on every request (auth/web.py).
+    login_manager.session_protection = None
+    web.init_app(app)
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Any:

@@ -9,9 +9,7 @@ from flask import Flask
 
 from .extensions import db
 from .models import Role
-from .services import audit, demo, users
-
-MIN_PASSWORD_LENGTH = 12
+from .services import audit, demo, mfa, passwords, sessions, users
 
 
 @click.command("create-user")
@@ -28,8 +26,9 @@ def create_user_command(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    problems = passwords.password_problems(password, email=email)
+    if problems:
+        raise click.ClickException(" ".join(problems))
     try:
         user = users.create_user(
             email, display_name=display_name, role=role, password=password, locale=locale
@@ -63,7 +62,35 @@ def audit_verify_command() -> None:
     sys.exit(1)
 
 
+@click.command("unlock")
+@click.argument("email")
+def unlock_command(email: str) -> None:
+    """Lift a sign-in lock-out for EMAIL now (audited)."""
+    was_locked = users.unlock(email, actor=None, ip=None)
+    db.session.commit()
+    click.echo(f"{email}: {'unlocked' if was_locked else 'was not locked; failure count cleared'}")
+
+
+@click.command("reset-mfa")
+@click.argument("email")
+def reset_mfa_command(email: str) -> None:
+    """Turn off EMAIL's two-step sign-in (lost phone); they set it up again at next sign-in."""
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    mfa.disable(user, actor=None, ip=None, action="mfa_reset")
+    sessions.end_all(user, "mfa_reset", ip=None)
+    db.session.commit()
+    click.echo(f"{user.email}: two-step sign-in reset; every session ended")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (create_user_command, demo_command, audit_verify_command):
+    for command in (
+        create_user_command,
+        demo_command,
+        audit_verify_command,
+        unlock_command,
+        reset_mfa_command,
+    ):
         app.cli.add_command(command)

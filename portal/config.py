@@ -36,6 +36,35 @@ class Config:
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # Sessions: idle sign-out by role, an absolute limit, a warning before the end.
+    IDLE_TIMEOUT_STAFF = 15 * 60
+    IDLE_TIMEOUT_PORTAL = 30 * 60
+    SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+    SESSION_WARNING_SECONDS = 60
+    REAUTH_SECONDS = 5 * 60
+
+    # Lock-out is per email address and lives in the database.
+    LOCKOUT_THRESHOLD = 5
+    LOCKOUT_MINUTES = 15
+
+    # Per-IP rate limits (Flask-Limiter). A shared store is required in production.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SIGN_IN = "10 per minute"
+    RATELIMIT_EMAIL = "5 per minute"
+
+    # Behind a load balancer: how many proxies set X-Forwarded-For (0 = none trusted).
+    PROXY_FIX_X_FOR = 0
+
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 1024
+    RESET_TOKEN_MINUTES = 30
+    SIGN_IN_LINKS_ENABLED = True
+    SIGN_IN_LINK_MINUTES = 15
+    MFA_REQUIRED_FOR_STAFF = False
+    MFA_ISSUER = "Waypoint"
+
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.
     MAIL_BACKEND = "file"
     MAIL_SERVER = "localhost"
@@ -70,11 +99,14 @@ class ProductionConfig(Config):
     """Behind TLS with PostgreSQL; refuses to start without its secrets."""
 
     ENV_NAME = "production"
+    # __Host- binds the cookie to this exact host over HTTPS, path / and no Domain.
+    SESSION_COOKIE_NAME = "__Host-waypoint_session"
     SESSION_COOKIE_SECURE = True
+    MFA_REQUIRED_FOR_STAFF = True
+    RATELIMIT_STORAGE_URI = None
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
     MAIL_BACKEND = "smtp"
-    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, Response, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -37,6 +37,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(405)
     def not_allowed(_error: HTTPException) -> tuple[str, int]:
         return _page("errors/405.html", 405)
+
+    @app.errorhandler(429)
+    def too_many(error: HTTPException) -> Response:
+        response = make_response(_page("errors/429.html", 429))
+        # Flask-Limiter adds Retry-After when headers are enabled; say it even when they are not.
+        retry = getattr(error, "retry_after", None) or 60
+        response.headers.setdefault("Retry-After", str(int(retry)))
+        return response
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 # Languages written right to left; the layout flips for them.
@@ -30,6 +30,8 @@ def _native_name(code: str) -> str:
 def select_locale() -> str:
     """The user's saved choice, then the switcher's, then the browser's, then English."""
     languages = available_locales()
+    if not has_request_context():  # command line: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
     chosen = session.get(SESSION_KEY)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, has_request_context, request
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
@@ -51,6 +52,24 @@ def guard_area(area: str) -> Response | None:
         _audit_denied(current_user, object_type="area", object_id=area)
         db.session.commit()
         abort(403)
+    if (
+        area == "staff"
+        and current_app.config["MFA_REQUIRED_FOR_STAFF"]
+        and not current_user.has_mfa
+    ):
+        # Production: no staff page, and so no client record, before two-step sign-in is set up.
+        flash(
+            _("Set up two-step sign-in to continue. It keeps your clients' records safe."), "info"
+        )
+        return redirect(url_for("account.mfa_setup"))
+    return None
+
+
+def guard_signed_in() -> Response | None:
+    """A ``before_request`` for pages every signed-in person has (their account)."""
+    if not current_user.is_authenticated:
+        response: Response = login_manager.unauthorized()
+        return response
     return None
 
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from . import i18n, labels, policy
 from .models import FAMILY_SCOPES, utcnow
+from .services import sessions
 
 
 def _home_url() -> str:
@@ -18,9 +20,25 @@ def _home_url() -> str:
     return url_for("auth.login")
 
 
+def _session_timeout() -> dict[str, int] | None:
+    """What the timeout warning script needs, for signed-in pages only."""
+    if not current_user.is_authenticated:
+        return None
+    return {
+        "idle": int(sessions.idle_limit(current_user).total_seconds()),
+        "warning": int(current_app.config["SESSION_WARNING_SECONDS"]),
+    }
+
+
 def template_context() -> dict[str, Any]:
     locale = str(get_locale() or "en")
     return {
+        "session_timeout": _session_timeout(),
+        "password_hint": _(
+            "At least %(minimum)s characters. A few words together are easy to remember "
+            "and hard to guess.",
+            minimum=current_app.config["PASSWORD_MIN_LENGTH"],
+        ),
         "current_locale": locale,
         "text_direction": i18n.text_direction(locale),
         "language_choices": i18n.language_choices(),

@@ -24,10 +24,18 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY, DATABASE_URL"):
+    monkeypatch.delenv("PORTAL_RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(
+        RuntimeError, match="PORTAL_SECRET_KEY, DATABASE_URL, PORTAL_RATELIMIT_STORAGE_URI"
+    ):
         create_app()
     monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")
-    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(RuntimeError, match="without PORTAL_RATELIMIT_STORAGE_URI$"):
+        create_app()
+    # Each gunicorn worker would count on its own: memory is not a shared store.
+    monkeypatch.setenv("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
+    with pytest.raises(RuntimeError, match="a shared store such as redis://"):
         create_app()
 
 
@@ -35,8 +43,11 @@ def test_production_starts_with_its_settings_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("PORTAL_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-waypoint_session"
+    assert app.config["MFA_REQUIRED_FOR_STAFF"] is True
     assert app.config["HSTS"] is True
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
@@ -188,6 +199,11 @@ def test_create_user_command(app):
         input="short\n",
     )
     assert short.exit_code != 0 and "at least 12" in short.output
+    common = runner.invoke(
+        args=["create-user", "y@example.org", "--role", "client", "--name", "Y", "--password-stdin"],
+        input="qwerty123456\n",
+    )
+    assert common.exit_code != 0 and "too common" in common.output
 
 
 def test_flask_cli_runs_from_a_shell(tmp_path):

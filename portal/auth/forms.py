@@ -1,22 +1,28 @@
-"""Sign-in forms."""
+"""Sign-in, two-step, reset and sign-in-link forms."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+EMAIL_ATTRS = {"autocomplete": "username", "inputmode": "email", "spellcheck": "false"}
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        _l("Email"),
+        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=254)],
+        render_kw=EMAIL_ATTRS,
+    )
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=254)],
-        render_kw={"autocomplete": "username", "inputmode": "email", "spellcheck": "false"},
-    )
+    email = _email_field()
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
+        validators=[DataRequired(message=_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
@@ -24,3 +30,37 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Signing out changes state, so it is a POST with a CSRF token."""
+
+
+class MfaForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Enter the code from your app or a recovery code."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class EmailForm(FlaskForm):
+    """Asks only for an address: reset requests and sign-in links."""
+
+    email = _email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Enter a new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Enter the new password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button press with a CSRF token (sign-in links are used by a POST, not by opening them)."""

@@ -1,6 +1,7 @@
 """The domain models; import them from here."""
 
 from .audit import GENESIS_HASH, AuditEvent, AuditHead
+from .auth import AuthToken, RecoveryCode, SignInThrottle, UserSession
 from .base import UTCDateTime, utcnow
 from .client import CLIENT_STATUSES, FAMILY_SCOPES, CareTeamMember, Client, FamilyAccess
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
@@ -13,6 +14,10 @@ __all__ = [
     "STAFF_ROLES",
     "AuditEvent",
     "AuditHead",
+    "AuthToken",
+    "RecoveryCode",
+    "SignInThrottle",
+    "UserSession",
     "CareTeamMember",
     "Client",
     "FamilyAccess",

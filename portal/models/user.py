@@ -53,6 +53,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff two-step sign-in (TOTP). The last accepted time step refuses a code's replay.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     supervisor: Mapped[User | None] = relationship(remote_side=[id])
 
@@ -71,6 +76,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_secret is not None and self.mfa_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -31,6 +31,20 @@ ACTIONS = frozenset(
         "consent_change",
         "user_create",
         "locale_change",
+        "session_end",
+        "account_locked",
+        "account_unlocked",
+        "password_change",
+        "password_reset_request",
+        "password_reset",
+        "sign_in_link_request",
+        "mfa_enable",
+        "mfa_disable",
+        "mfa_reset",
+        "mfa_failed",
+        "recovery_code_used",
+        "email_change",
+        "deactivate",
     }
 )
 OUTCOMES = frozenset({"success", "failure", "denied"})

@@ -2,6 +2,16 @@
 (function () {
   "use strict";
 
+  var BACKGROUND = { "X-Waypoint-Background": "1" };
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
   // Move focus to an error summary after a rejected form, so screen readers hear it.
   function focusErrors(root) {
     var summary = (root || document).querySelector("#error-summary");
@@ -10,8 +20,183 @@
     }
   }
 
+  // ---- Typed text survives an expired session --------------------------------------
+  // Forms marked data-preserve keep what is typed in this tab's sessionStorage until a
+  // submit lands on a page that is not the sign-in page.
+  var FORM_PREFIX = "waypoint:form:";
+  var PENDING = "waypoint:pending";
+
+  function formKey(form) {
+    return FORM_PREFIX + (form.getAttribute("data-preserve") || form.getAttribute("action") || location.pathname);
+  }
+
+  function keptFields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && ["password", "hidden", "file", "submit", "button"].indexOf(el.type) === -1;
+    });
+  }
+
+  function saveForm(form) {
+    var data = {};
+    keptFields(form).forEach(function (el) {
+      data[el.name] = (el.type === "checkbox" || el.type === "radio") ? el.checked : el.value;
+    });
+    try {
+      sessionStorage.setItem(formKey(form), JSON.stringify(data));
+    } catch (e) { /* storage full or disabled: the page still holds the text */ }
+  }
+
+  function saveForms() {
+    document.querySelectorAll("form[data-preserve]").forEach(saveForm);
+  }
+
+  function restoreForm(form) {
+    var raw = sessionStorage.getItem(formKey(form));
+    if (!raw) {
+      return;
+    }
+    var data = JSON.parse(raw);
+    var restored = false;
+    keptFields(form).forEach(function (el) {
+      if (!(el.name in data)) {
+        return;
+      }
+      if (el.type === "checkbox" || el.type === "radio") {
+        return;
+      }
+      if (el.value !== data[el.name] && (el.value === "" || el.value === el.defaultValue)) {
+        el.value = data[el.name];
+        restored = true;
+      }
+    });
+    if (restored) {
+      var notice = form.querySelector("[data-restored-notice]");
+      if (notice) {
+        notice.hidden = false;
+      }
+    }
+  }
+
+  function setUpPreservedForms() {
+    var pending = sessionStorage.getItem(PENDING);
+    var onLogin = document.body.getAttribute("data-page") === "login";
+    if (pending && !onLogin) {
+      var stillHere = Array.prototype.some.call(
+        document.querySelectorAll("form[data-preserve]"),
+        function (form) { return formKey(form) === pending; }
+      );
+      if (!stillHere) {
+        sessionStorage.removeItem(pending);
+        sessionStorage.removeItem(PENDING);
+      }
+    }
+    document.querySelectorAll("form[data-preserve]").forEach(function (form) {
+      restoreForm(form);
+      form.addEventListener("input", function () { saveForm(form); });
+      form.addEventListener("submit", function () {
+        saveForm(form);
+        sessionStorage.setItem(PENDING, formKey(form));
+      });
+    });
+  }
+
+  // ---- Idle sign-out warning --------------------------------------------------------
+  function setUpSessionTimer() {
+    var body = document.body;
+    var idle = parseInt(body.getAttribute("data-session-idle") || "0", 10);
+    var dialog = document.getElementById("session-warning");
+    if (!idle || !dialog) {
+      return;
+    }
+    var warning = parseInt(body.getAttribute("data-session-warning") || "60", 10);
+    var statusUrl = body.getAttribute("data-session-status-url");
+    var keepaliveUrl = body.getAttribute("data-session-keepalive-url");
+    var loginUrl = body.getAttribute("data-login-url");
+    var warnTimer = null;
+    var endTimer = null;
+
+    function schedule(secondsLeft) {
+      clearTimeout(warnTimer);
+      clearTimeout(endTimer);
+      warnTimer = setTimeout(beforeWarning, Math.max(0, secondsLeft - warning) * 1000);
+      endTimer = setTimeout(beforeEnd, (secondsLeft + 1) * 1000);
+    }
+
+    // Asking does not extend the session (the request is marked as background).
+    function status() {
+      return fetch(statusUrl, { headers: BACKGROUND, credentials: "same-origin" }).then(function (r) {
+        return r.json();
+      });
+    }
+
+    function showWarning() {
+      if (!dialog.open) {
+        dialog.showModal();
+        dialog.querySelector("[data-session-stay]").focus();
+      }
+    }
+
+    function beforeWarning() {
+      status().then(function (s) {
+        if (!s.signed_in) {
+          expire();
+        } else if (s.seconds_left > warning + 2) {
+          schedule(s.seconds_left); // another tab kept the session alive
+        } else {
+          showWarning();
+        }
+      }, showWarning);
+    }
+
+    function beforeEnd() {
+      status().then(function (s) {
+        if (s.signed_in && s.seconds_left > 2) {
+          schedule(s.seconds_left);
+        } else {
+          expire();
+        }
+      }, expire);
+    }
+
+    function expire() {
+      saveForms();
+      var pending = document.querySelector("form[data-preserve]");
+      if (pending) {
+        sessionStorage.setItem(PENDING, formKey(pending));
+      }
+      window.location.assign(loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search));
+    }
+
+    dialog.querySelector("[data-session-stay]").addEventListener("click", function () {
+      fetch(keepaliveUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken() },
+        credentials: "same-origin"
+      }).then(function (r) { return r.json(); }).then(function (s) {
+        if (s.signed_in) {
+          dialog.close();
+          schedule(s.seconds_left);
+        } else {
+          expire();
+        }
+      }, expire);
+    });
+
+    // A request the person made (not a background one) restarts the clock.
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var headers = (event.detail.requestConfig || {}).headers || {};
+      if (headers["X-Waypoint-Background"] !== "1") {
+        schedule(idle);
+      }
+    });
+
+    schedule(idle);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrors(document);
+    setUpPreservedForms();
+    setUpSessionTimer();
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -24,6 +209,7 @@
     if (xhr && xhr.status === 401) {
       var target = xhr.getResponseHeader("HX-Redirect");
       if (target) {
+        saveForms();
         window.location.assign(target);
       }
     }

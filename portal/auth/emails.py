@@ -1,0 +1,30 @@
+"""The account emails, written in the recipient's language, with no clinical content."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from ..models import User
+from ..services.mail import send_message
+
+
+def _locale_for(user: User) -> str:
+    return user.locale or str(get_locale() or "en")
+
+
+def send_password_reset(user: User, link: str, minutes: int) -> None:
+    """The reset link, valid for ``minutes``."""
+    with force_locale(_locale_for(user)):
+        subject = _("Reset your Waypoint password")
+        body = render_template("mail/password_reset.txt", user=user, link=link, minutes=minutes)
+    send_message(user.email, subject=subject, body=body, link=link)
+
+
+def send_sign_in_link(user: User, link: str, minutes: int) -> None:
+    """A single-use sign-in link for a client or family member."""
+    with force_locale(_locale_for(user)):
+        subject = _("Your Waypoint sign-in link")
+        body = render_template("mail/sign_in_link.txt", user=user, link=link, minutes=minutes)
+    send_message(user.email, subject=subject, body=body, link=link)
