@@ -69,6 +69,9 @@ def _complete_config(app: Flask) -> None:
             "RATELIMIT_STORAGE_URI": "PORTAL_RATELIMIT_STORAGE_URI",
         }
         missing = [env for key, env in names.items() if not config.get(key)]
+        database = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+        if database and not database.startswith("postgresql"):
+            missing.append("a PostgreSQL DATABASE_URL (postgresql+psycopg://...)")
         if str(config.get("RATELIMIT_STORAGE_URI") or "").startswith("memory://"):
             # gunicorn workers do not share memory: each would count on its own.
             missing.append("PORTAL_RATELIMIT_STORAGE_URI (a shared store such as redis://)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from .extensions import db
 from .models import Role
@@ -40,8 +40,13 @@ def create_user_command(
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--force", is_flag=True, help="Load into a production database anyway.")
+def demo_command(force: bool) -> None:
     """Load the demo sign-ins and their clients (safe to run again)."""
+    if current_app.config["ENV_NAME"] == "production" and not force:
+        raise click.ClickException(
+            "refusing to add demo accounts with a published password to a production database"
+        )
     created = demo.load_demo()
     db.session.commit()
     click.echo(f"demo data ready ({created} new records); every demo password is waypoint-demo")

@@ -49,7 +49,7 @@ class Config:
 
     # Per-IP rate limits (Flask-Limiter). A shared store is required in production.
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI: str | None = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SIGN_IN = "10 per minute"
     RATELIMIT_EMAIL = "5 per minute"

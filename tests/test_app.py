@@ -39,6 +39,22 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
         create_app()
 
 
+def test_production_refuses_sqlite(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("PORTAL_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    with pytest.raises(RuntimeError, match="a PostgreSQL DATABASE_URL"):
+        create_app()
+
+
+def test_demo_command_refuses_a_production_database(app):
+    app.config["ENV_NAME"] = "production"
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0 and "refusing" in result.output
+    assert db.session.scalar(select(User)) is None
+
+
 def test_production_starts_with_its_settings_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-secret")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import policy
 from ..extensions import db
 from ..models import Client, Role, User
+from ..services import audit
 from . import bp
 
 DASHBOARD_CLIENTS = 25
@@ -30,4 +31,14 @@ def home() -> str:
         .order_by(func.lower(func.coalesce(Client.preferred_name, Client.legal_name)), Client.id)
         .limit(DASHBOARD_CLIENTS)
     ).all()
+    # A list of names is client data too: the log keeps who saw which list.
+    audit.record(
+        "view",
+        actor=current_user,
+        ip=request.remote_addr,
+        object_type="client_list",
+        object_id="dashboard",
+        detail=",".join(str(c.id) for c in clients)[:255] or None,
+    )
+    db.session.commit()
     return render_template("staff/home.html", clients=clients, total=total, user_counts=None)

@@ -126,7 +126,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server_config() -> dict[str, Any]:
+    """Extra settings for this module's server (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, live_server_config: dict[str, Any]
+) -> Iterator[LiveServer]:
     """The app on its own migrated SQLite file with the demo data, served on a free port."""
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
@@ -142,6 +150,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "SQLALCHEMY_DATABASE_URI": database_url,
             "TESTING": False,
             "DEMO_PASSWORD": DEMO_PASSWORD,
+            **live_server_config,
         }
     )
     app.instance_path = str(directory / "instance")

@@ -79,16 +79,13 @@
 
   function setUpPreservedForms() {
     var pending = sessionStorage.getItem(PENDING);
-    var onLogin = document.body.getAttribute("data-page") === "login";
-    if (pending && !onLogin) {
-      var stillHere = Array.prototype.some.call(
-        document.querySelectorAll("form[data-preserve]"),
-        function (form) { return formKey(form) === pending; }
-      );
-      if (!stillHere) {
+    if (pending) {
+      sessionStorage.removeItem(PENDING);
+      if (document.body.getAttribute("data-page") !== "login") {
+        // The submit reached the server: saved, or shown again with the text in it.
         sessionStorage.removeItem(pending);
-        sessionStorage.removeItem(PENDING);
       }
+      // On the sign-in page the session had ended: keep the text for after signing in.
     }
     document.querySelectorAll("form[data-preserve]").forEach(function (form) {
       restoreForm(form);
@@ -160,10 +157,6 @@
 
     function expire() {
       saveForms();
-      var pending = document.querySelector("form[data-preserve]");
-      if (pending) {
-        sessionStorage.setItem(PENDING, formKey(pending));
-      }
       window.location.assign(loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search));
     }
 
@@ -193,8 +186,22 @@
     schedule(idle);
   }
 
+  // Signing out on purpose: nothing typed stays behind in this tab.
+  function setUpSignOut() {
+    document.querySelectorAll("form[data-sign-out]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        Object.keys(sessionStorage).forEach(function (key) {
+          if (key.indexOf("waypoint:") === 0) {
+            sessionStorage.removeItem(key);
+          }
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrors(document);
+    setUpSignOut();
     setUpPreservedForms();
     setUpSessionTimer();
   });
