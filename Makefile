@@ -21,6 +21,7 @@ compile-translations: $(STAMP)
 
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs='.*' \
 		-o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
 		--no-wrap --ignore-obsolete

@@ -216,7 +216,15 @@ def test_create_user_command(app):
     )
     assert short.exit_code != 0 and "at least 12" in short.output
     common = runner.invoke(
-        args=["create-user", "y@example.org", "--role", "client", "--name", "Y", "--password-stdin"],
+        args=[
+            "create-user",
+            "y@example.org",
+            "--role",
+            "client",
+            "--name",
+            "Y",
+            "--password-stdin",
+        ],
         input="qwerty123456\n",
     )
     assert common.exit_code != 0 and "too common" in common.output

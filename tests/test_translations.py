@@ -79,6 +79,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
             "lazy_gettext",
             "--no-location",
             "--sort-output",
+            "--ignore-dirs=.*",
             "-o",
             str(out),
             ".",

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -147,13 +148,13 @@ def mfa() -> str | Response | tuple[str, int]:
         method = "password+totp"
     elif mfa_service.use_recovery_code(user, code, ip=client_ip()):
         method = "password+recovery_code"
-        flash(
-            _(
-                "You used a recovery code. You have %(count)s left.",
-                count=mfa_service.recovery_codes_left(user),
-            ),
-            "info",
+        left = mfa_service.recovery_codes_left(user)
+        message = ngettext(
+            "You used a recovery code. You have %(num)s left.",
+            "You used a recovery code. You have %(num)s left.",
+            left,
         )
+        flash(message, "info")
     else:
         audit.record(
             "mfa_failed",

@@ -18,7 +18,11 @@ WARNING = 8
 @pytest.fixture(scope="module")
 def live_server_config() -> dict[str, Any]:
     # Seconds instead of minutes, so the test can watch the whole cycle.
-    return {"IDLE_TIMEOUT_STAFF": IDLE, "IDLE_TIMEOUT_PORTAL": IDLE, "SESSION_WARNING_SECONDS": WARNING}
+    return {
+        "IDLE_TIMEOUT_STAFF": IDLE,
+        "IDLE_TIMEOUT_PORTAL": IDLE,
+        "SESSION_WARNING_SECONDS": WARNING,
+    }
 
 
 def test_warning_appears_and_stay_signed_in_keeps_the_session(new_page):
@@ -45,8 +49,9 @@ def test_expired_session_keeps_typed_text_until_signed_in_again(new_page):
     name = page.get_by_label("Your name")
     name.fill("Casey Typed-Before-Timeout Manager")
     # Nobody touches the page: the script signs the person out and keeps the text.
-    expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount%2F|/login\?next=/account/"),
-                             timeout=(IDLE + 8) * 1000)
+    expect(page).to_have_url(
+        re.compile(r"/login\?next=%2Faccount%2F|/login\?next=/account/"), timeout=(IDLE + 8) * 1000
+    )
     expect(page.get_by_text("You were signed out because you were away")).to_be_visible()
     page.get_by_label("Email").fill("cm@example.org")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
