@@ -29,7 +29,9 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # Flask refuses a cookie whose signature is older than this; the server-side
+    # session's own limits (below) end sessions sooner, so keep this above them.
+    PERMANENT_SESSION_LIFETIME = 13 * 60 * 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session that holds it
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     HSTS = False
@@ -51,6 +53,8 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI: str | None = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # If the shared store (Redis) is down, count in this process rather than refuse to sign in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SIGN_IN = "10 per minute"
     RATELIMIT_EMAIL = "5 per minute"
 

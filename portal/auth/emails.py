@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from flask import render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..models import User
 from ..services.mail import send_message
+
+log = logging.getLogger(__name__)
+
+
+def _send(user: User, *, subject: str, body: str, link: str) -> None:
+    """Send, and never let a mail failure change the page: that would tell who has an account."""
+    try:
+        send_message(user.email, subject=subject, body=body, link=link)
+    except (smtplib.SMTPException, OSError):
+        log.exception("could not send %r to user %s", subject, user.id)
 
 
 def _locale_for(user: User) -> str:
@@ -19,7 +32,7 @@ def send_password_reset(user: User, link: str, minutes: int) -> None:
     with force_locale(_locale_for(user)):
         subject = _("Reset your Waypoint password")
         body = render_template("mail/password_reset.txt", user=user, link=link, minutes=minutes)
-    send_message(user.email, subject=subject, body=body, link=link)
+    _send(user, subject=subject, body=body, link=link)
 
 
 def send_sign_in_link(user: User, link: str, minutes: int) -> None:
@@ -27,4 +40,4 @@ def send_sign_in_link(user: User, link: str, minutes: int) -> None:
     with force_locale(_locale_for(user)):
         subject = _("Your Waypoint sign-in link")
         body = render_template("mail/sign_in_link.txt", user=user, link=link, minutes=minutes)
-    send_message(user.email, subject=subject, body=body, link=link)
+    _send(user, subject=subject, body=body, link=link)
