@@ -22,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     _complete_config(app)
 
-    from . import cli, db_setup, errors, extensions, i18n, security, templating
+    from . import cli, db_setup, errors, extensions, i18n, ratelimits, security, templating
 
     db_setup.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(_migrations_dir()))
@@ -31,7 +31,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
     )
     extensions.mail.init_app(app)
-    extensions.limiter.init_app(app)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -52,6 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (main_bp, auth_bp, account_bp, staff_bp, client_bp, family_bp):
         app.register_blueprint(blueprint)
+    ratelimits.init_app(app)
     return app
 
 

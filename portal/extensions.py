@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -36,5 +34,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
-# Limits are per client IP; storage and switches come from RATELIMIT_* settings.
-limiter = Limiter(key_func=get_remote_address)

@@ -21,7 +21,7 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from .. import policy
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import Role, User, utcnow
 from ..services import audit, passwords, sessions, tokens, users
 from ..services import mfa as mfa_service
@@ -32,14 +32,6 @@ from .web import ENDED_KEY, begin_session, client_ip, current_session
 MFA_PENDING_KEY = "mfa_pending"
 MFA_PENDING_SECONDS = 5 * 60
 LINK_ROLES = frozenset({Role.CLIENT, Role.FAMILY})
-
-
-def sign_in_limit() -> str:
-    return str(current_app.config["RATELIMIT_SIGN_IN"])
-
-
-def email_limit() -> str:
-    return str(current_app.config["RATELIMIT_EMAIL"])
 
 
 def safe_next(target: str | None) -> str | None:
@@ -68,7 +60,6 @@ ENDED_MESSAGES = {
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(sign_in_limit, methods=["POST"])
 def login() -> str | Response | tuple[str, int]:
     """Show the sign-in form and check the password; staff with two-step sign-in go on to it."""
     if current_user.is_authenticated:
@@ -129,7 +120,6 @@ def _pending_mfa_user() -> tuple[User, str] | None:
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-@limiter.limit(sign_in_limit, methods=["POST"])
 def mfa() -> str | Response | tuple[str, int]:
     """Second step: a code from the authenticator app, or one of the recovery codes."""
     pending = _pending_mfa_user()
@@ -196,7 +186,6 @@ def logout() -> str | Response:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(email_limit, methods=["POST"])
 def reset_request() -> str | tuple[str, int]:
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     form = EmailForm()
@@ -254,7 +243,6 @@ def _links_enabled() -> None:
 
 
 @bp.route("/login/link", methods=["GET", "POST"])
-@limiter.limit(email_limit, methods=["POST"])
 def link_request() -> str | tuple[str, int]:
     """Email a single-use sign-in link, for clients and family only; the answer never differs."""
     _links_enabled()
@@ -282,7 +270,6 @@ def link_request() -> str | tuple[str, int]:
 
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
-@limiter.limit(sign_in_limit, methods=["POST"])
 def link_sign_in(token: str) -> str | Response | tuple[str, int]:
     """Opening the link shows a button; pressing it signs in (mail scanners only open links)."""
     _links_enabled()
