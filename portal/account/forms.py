@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from ..auth.forms import NewPasswordForm
 
@@ -18,7 +18,15 @@ class ProfileForm(FlaskForm):
     )
     email = EmailField(
         _l("Email"),
-        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=254)],
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Length(max=254),
+            Email(
+                message=_l("Enter an email address like name@example.org."),
+                check_deliverability=False,
+            ),
+        ],
+        filters=[lambda value: value.strip() if value else value],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 

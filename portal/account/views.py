@@ -20,7 +20,9 @@ def _needs_reauth() -> Response | None:
     """Changing the email or two-step sign-in asks for the password again after a few minutes."""
     if sessions.recently_reauthenticated(current_session()):
         return None
-    return redirect(url_for("account.reauth", next=request.full_path.rstrip("?")))
+    # After a POST (turning MFA off) come back to the page with the button, not to the POST URL.
+    target = request.full_path.rstrip("?") if request.method == "GET" else url_for("account.index")
+    return redirect(url_for("account.reauth", next=target))
 
 
 def mfa_required() -> bool:

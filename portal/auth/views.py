@@ -138,13 +138,6 @@ def mfa() -> str | Response | tuple[str, int]:
         method = "password+totp"
     elif mfa_service.use_recovery_code(user, code, ip=client_ip()):
         method = "password+recovery_code"
-        left = mfa_service.recovery_codes_left(user)
-        message = ngettext(
-            "You used a recovery code. You have %(num)s left.",
-            "You used a recovery code. You have %(num)s left.",
-            left,
-        )
-        flash(message, "info")
     else:
         audit.record(
             "mfa_failed",
@@ -164,6 +157,15 @@ def mfa() -> str | Response | tuple[str, int]:
     session.pop(MFA_PENDING_KEY, None)
     begin_session(user, method=method)
     db.session.commit()
+    if method == "password+recovery_code":
+        # After begin_session, which starts a fresh session (and so drops earlier flashes).
+        left = mfa_service.recovery_codes_left(user)
+        message = ngettext(
+            "You used a recovery code. You have %(num)s left.",
+            "You used a recovery code. You have %(num)s left.",
+            left,
+        )
+        flash(message, "info")
     return redirect(_after_sign_in(user, target), code=303)
 
 
