@@ -24,6 +24,9 @@ LIMITED_ENDPOINTS = {
 def init_app(app: Flask) -> Limiter:
     """Create the app's limiter and put the limits on the sign-in, MFA, reset and link views."""
     limiter = Limiter(key_func=get_remote_address, app=app)
+    # The wrapped views hold only a weak reference to the limiter, and Flask-Limiter does
+    # not keep a disabled one in app.extensions: keep it alive here.
+    app.extensions["portal_limiter"] = limiter
     for endpoint, setting in LIMITED_ENDPOINTS.items():
         view = app.view_functions[endpoint]
         limited = limiter.limit(app.config[setting], methods=["POST"])(view)
