@@ -3,12 +3,34 @@
 from .audit import GENESIS_HASH, AuditEvent, AuditHead
 from .auth import AuthToken, RecoveryCode, SignInThrottle, UserSession
 from .base import UTCDateTime, utcnow
-from .client import CLIENT_STATUSES, FAMILY_SCOPES, CareTeamMember, Client, FamilyAccess
+from .client import (
+    CLIENT_STATUSES,
+    FAMILY_SCOPES,
+    RISK_LEVELS,
+    STATUS_TRANSITIONS,
+    CareTeamMember,
+    Client,
+    EmergencyAccess,
+    EmergencyContact,
+    Episode,
+    FamilyAccess,
+    RiskChange,
+    StatusChange,
+    Task,
+)
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
     "CLIENT_STATUSES",
     "CLINICAL_ROLES",
+    "RISK_LEVELS",
+    "STATUS_TRANSITIONS",
+    "EmergencyAccess",
+    "EmergencyContact",
+    "Episode",
+    "RiskChange",
+    "StatusChange",
+    "Task",
     "FAMILY_SCOPES",
     "GENESIS_HASH",
     "STAFF_ROLES",

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, func
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -12,7 +21,16 @@ from .base import UTCDateTime, utcnow
 from .user import User
 
 CLIENT_STATUSES = ("referred", "intake", "active", "on_hold", "discharged")
+RISK_LEVELS = ("low", "moderate", "high")
 FAMILY_SCOPES = ("materials", "appointments", "goals", "safety_plan")
+# The lifecycle: which status may follow which. Discharged -> referred/intake is a re-admission.
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "referred": ("intake", "discharged"),
+    "intake": ("active", "discharged"),
+    "active": ("on_hold", "discharged"),
+    "on_hold": ("active", "discharged"),
+    "discharged": ("referred", "intake"),
+}
 
 
 class Client(db.Model):  # type: ignore[name-defined,misc]
@@ -22,14 +40,28 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
             "status IN ('referred', 'intake', 'active', 'on_hold', 'discharged')",
             name="status_known",
         ),
+        CheckConstraint("risk_level IN ('low', 'moderate', 'high')", name="risk_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Every edit bumps it; a form carries the version it was read at (conflict detection).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    record_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
     preferred_name: Mapped[str | None] = mapped_column(String(120))
     pronouns: Mapped[str | None] = mapped_column(String(40))
     preferred_language: Mapped[str] = mapped_column(String(10), default="en")
     status: Mapped[str] = mapped_column(String(20), default="referred")
+    date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
+    referral_source: Mapped[str | None] = mapped_column(String(200))
+    presenting_needs: Mapped[str | None] = mapped_column(Text)
+    risk_level: Mapped[str] = mapped_column(String(10), default="low", server_default="low")
+    risk_reason: Mapped[str | None] = mapped_column(String(500))
+    risk_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    risk_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     primary_case_manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     # The client's own portal account, when they have one.
     portal_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), unique=True)
@@ -42,11 +74,27 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
     care_team: Mapped[list[CareTeamMember]] = relationship(
         back_populates="client", cascade="all, delete-orphan"
     )
+    risk_set_by: Mapped[User | None] = relationship(foreign_keys=[risk_set_by_id])
+    emergency_contacts: Mapped[list[EmergencyContact]] = relationship(
+        back_populates="client", order_by="EmergencyContact.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def display_name(self) -> str:
         """The name the person asked to be called by."""
         return self.preferred_name or self.legal_name
+
+    def age(self, today: date) -> int | None:
+        """Full years on the given day."""
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def may_become(self, status: str) -> bool:
+        return status in STATUS_TRANSITIONS[self.status]
 
     def __repr__(self) -> str:
         return f"<Client {self.id}>"
@@ -99,3 +147,110 @@ class FamilyAccess(db.Model):  # type: ignore[name-defined,misc]
         if self.revoked_at is not None and self.revoked_at <= at:
             return False
         return self.expires_at is None or self.expires_at > at
+
+
+class EmergencyContact(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "emergency_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    name: Mapped[str] = mapped_column(String(200))
+    relationship_label: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(String(300))
+
+    client: Mapped[Client] = relationship(back_populates="emergency_contacts")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Episode(db.Model):  # type: ignore[name-defined,misc]
+    """One admission: from intake to discharge; a re-admission opens a new one."""
+
+    __tablename__ = "episode"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    admitted_on: Mapped[date] = mapped_column(Date)
+    discharged_on: Mapped[date | None] = mapped_column(Date)
+    discharge_reason: Mapped[str | None] = mapped_column(String(300))
+    aftercare_followups: Mapped[str | None] = mapped_column(Text)
+    aftercare_resources: Mapped[str | None] = mapped_column(Text)
+    aftercare_crisis_contact: Mapped[str | None] = mapped_column(String(300))
+
+    @property
+    def is_open(self) -> bool:
+        return self.discharged_on is None
+
+
+class StatusChange(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    effective_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()
+
+
+class RiskChange(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "risk_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(500))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    set_by: Mapped[User | None] = relationship()
+
+
+class EmergencyAccess(db.Model):  # type: ignore[name-defined,misc]
+    """ "Break the glass": time-limited access to a record outside one's care teams."""
+
+    __tablename__ = "emergency_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    client: Mapped[Client] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class Task(db.Model):  # type: ignore[name-defined,misc]
+    """A follow-up or piece of paperwork; later parts create them, the dashboard lists them."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    __mapper_args__ = {"version_id_col": version}
