@@ -67,6 +67,9 @@ class Config:
     SIGN_IN_LINKS_ENABLED = True
     SIGN_IN_LINK_MINUTES = 15
     MFA_REQUIRED_FOR_STAFF = False
+    EMERGENCY_ACCESS_MINUTES = 60
+    INVITE_TOKEN_DAYS = 7
+    CASELOAD_PAGE_SIZE = 25
     MFA_ISSUER = "Waypoint"
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.

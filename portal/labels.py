@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 ROLE_LABELS = {
@@ -27,3 +30,59 @@ FAMILY_SCOPE_LABELS = {
     "goals": _l("Goals"),
     "safety_plan": _l("Safety plan"),
 }
+
+RISK_LABELS = {
+    "low": _l("Low"),
+    "moderate": _l("Moderate"),
+    "high": _l("High"),
+}
+
+CARE_TEAM_ROLE_LABELS = {
+    "psychiatrist": _l("Psychiatrist"),
+    "nurse": _l("Nurse"),
+    "therapist": _l("Therapist"),
+    "peer_specialist": _l("Peer specialist"),
+    "case_manager": _l("Case manager"),
+    "other": _l("Other"),
+}
+
+# Languages a client may prefer (services are offered in more languages than the portal).
+CLIENT_LANGUAGES = ("en", "es", "vi", "zh", "ar", "fr", "ht", "ru", "ko", "so", "pt", "tl")
+
+
+def care_team_role(code: str) -> str:
+    """The translated label of a care-team role; unknown codes are shown as stored."""
+    label = CARE_TEAM_ROLE_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def activity_label(event: Any) -> str:
+    """A timeline line for an audit event of a client record, in the reader's language."""
+    action, kind, detail = event.action, event.object_type, event.detail or ""
+    if action == "status_change" and "->" in detail:
+        before, after = detail.split("->", 1)
+        return _(
+            "Status changed from %(before)s to %(after)s",
+            before=CLIENT_STATUS_LABELS.get(before, before),
+            after=CLIENT_STATUS_LABELS.get(after, after),
+        )
+    if action == "risk_change":
+        return _("Risk level set to %(level)s", level=RISK_LABELS.get(detail, detail))
+    labels = {
+        ("create", "client"): _l("Record created"),
+        ("update", "client"): _l("Details changed"),
+        ("care_team_change", "care_team_member"): _l("Care team changed"),
+        ("care_team_change", "client"): _l("Primary case manager changed"),
+        ("create", "emergency_contact"): _l("Emergency contact added"),
+        ("update", "emergency_contact"): _l("Emergency contact changed"),
+        ("delete", "emergency_contact"): _l("Emergency contact removed"),
+        ("consent_change", "family_access"): _l("Family access changed"),
+        ("portal_invite", "user"): _l("Portal invitation sent"),
+        ("portal_disable", "user"): _l("Portal account turned off"),
+        ("emergency_access", "emergency_access"): _l("Emergency access opened"),
+        ("emergency_review", "emergency_access"): _l("Emergency access reviewed"),
+        ("create", "task"): _l("Task added"),
+        ("update", "task"): _l("Task done"),
+    }
+    label = labels.get((action, kind or ""))
+    return str(label) if label is not None else _("Record changed")

@@ -18,7 +18,18 @@ from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
-from .models import FAMILY_SCOPES, STAFF_ROLES, CareTeamMember, Client, FamilyAccess, Role, User
+from .models import (
+    FAMILY_SCOPES,
+    STAFF_ROLES,
+    CareTeamMember,
+    Client,
+    EmergencyAccess,
+    EmergencyContact,
+    FamilyAccess,
+    Role,
+    Task,
+    User,
+)
 from .models import utcnow as _utcnow
 from .services import audit
 
@@ -113,8 +124,16 @@ def _scope_column(scope: str) -> ColumnElement[bool]:
     return column
 
 
-def _client_condition(user: User) -> ColumnElement[bool]:
-    """The SQL condition for the clients whose record this user may open."""
+def _emergency_access(user_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        EmergencyAccess.client_id == Client.id,
+        EmergencyAccess.user_id == user_id,
+        EmergencyAccess.expires_at > _utcnow(),
+    )
+
+
+def _regular_condition(user: User) -> ColumnElement[bool]:
+    """Clinical staff's own clients: caseload, care teams, and (supervisors) their team's."""
     if user.role == Role.CASE_MANAGER:
         return or_(Client.primary_case_manager_id == user.id, _on_care_team(user.id))
     if user.role == Role.SUPERVISOR:
@@ -124,8 +143,14 @@ def _client_condition(user: User) -> ColumnElement[bool]:
             case_manager.supervisor_id == user.id,
         )
         return or_(Client.primary_case_manager_id == user.id, supervises, _on_care_team(user.id))
-    if user.role == Role.CARE_TEAM:
-        return _on_care_team(user.id)
+    return _on_care_team(user.id)
+
+
+def _client_condition(user: User) -> ColumnElement[bool]:
+    """The SQL condition for the clients whose record this user may open."""
+    if user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM):
+        # Emergency access ("break the glass") opens a record for a limited time.
+        return or_(_regular_condition(user), _emergency_access(user.id))
     if user.role == Role.CLIENT:
         return Client.portal_user_id == user.id
     if user.role == Role.FAMILY:
@@ -197,3 +222,100 @@ def consents_in_force(user: User) -> Select[FamilyAccess]:
         .where(FamilyAccess.family_user_id == user.id, consent_in_force())
         .order_by(FamilyAccess.granted_at.desc())
     )
+
+
+def regular_clients(user: User) -> Select[Client]:
+    """The clients a staff member sees without emergency access."""
+    if user.role not in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM):
+        return select(Client).where(false())
+    return select(Client).where(_regular_condition(user))
+
+
+def emergency_access_for(user: User, client: Client) -> EmergencyAccess | None:
+    """The access in force when this record is open only because the glass was broken."""
+    if user.role not in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM):
+        return None
+    regular = db.session.scalar(
+        select(Client.id).where(Client.id == client.id, _regular_condition(user))
+    )
+    if regular is not None:
+        return None
+    return db.session.scalars(
+        select(EmergencyAccess)
+        .where(
+            EmergencyAccess.client_id == client.id,
+            EmergencyAccess.user_id == user.id,
+            EmergencyAccess.expires_at > _utcnow(),
+        )
+        .order_by(EmergencyAccess.expires_at.desc())
+    ).first()
+
+
+def may_use_emergency_access(user: User) -> bool:
+    """Clinical staff may break the glass; administrators never see records."""
+    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
+
+
+def may_edit_client(user: User) -> bool:
+    """Demographics, contacts, status, risk, portal and family access: case managers and
+    supervisors. Care-team members read the record and add their own clinical work."""
+    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR)
+
+
+def may_reassign_primary(user: User) -> bool:
+    return user.role == Role.SUPERVISOR
+
+
+def may_review_emergency_access(user: User) -> bool:
+    return user.role == Role.SUPERVISOR
+
+
+def get_contact_or_404(client: Client, contact_id: int) -> EmergencyContact:
+    """An emergency contact of a client already loaded through the policy."""
+    contact = db.session.scalar(
+        select(EmergencyContact).where(
+            EmergencyContact.id == contact_id, EmergencyContact.client_id == client.id
+        )
+    )
+    if contact is None:
+        abort(404)
+    return contact
+
+
+def get_care_team_member_or_404(client: Client, member_id: int) -> CareTeamMember:
+    member = db.session.scalar(
+        select(CareTeamMember).where(
+            CareTeamMember.id == member_id, CareTeamMember.client_id == client.id
+        )
+    )
+    if member is None:
+        abort(404)
+    return member
+
+
+def get_consent_or_404(client: Client, consent_id: int) -> FamilyAccess:
+    consent = db.session.scalar(
+        select(FamilyAccess).where(
+            FamilyAccess.id == consent_id, FamilyAccess.client_id == client.id
+        )
+    )
+    if consent is None:
+        abort(404)
+    return consent
+
+
+def visible_tasks(user: User) -> Select[Task]:
+    """Tasks assigned to the user, or about clients the user may see."""
+    return select(Task).where(
+        or_(
+            Task.assignee_id == user.id,
+            Task.client_id.in_(visible_clients(user).with_only_columns(Client.id)),
+        )
+    )
+
+
+def get_task_or_404(task_id: int, *, for_user: User) -> Task:
+    task = db.session.scalar(visible_tasks(for_user).where(Task.id == task_id))
+    if task is None:
+        abort(404)
+    return task

@@ -51,6 +51,9 @@ def template_context() -> dict[str, Any]:
         "status_labels": labels.CLIENT_STATUS_LABELS,
         "scope_labels": labels.FAMILY_SCOPE_LABELS,
         "scope_order": FAMILY_SCOPES,
+        "risk_labels": labels.RISK_LABELS,
+        "care_team_role": labels.care_team_role,
+        "activity_label": labels.activity_label,
     }
 
 

@@ -41,3 +41,11 @@ def send_sign_in_link(user: User, link: str, minutes: int) -> None:
         subject = _("Your Waypoint sign-in link")
         body = render_template("mail/sign_in_link.txt", user=user, link=link, minutes=minutes)
     _send(user, subject=subject, body=body, link=link)
+
+
+def send_invitation(user: User, link: str) -> None:
+    """A single-use link to set a password for a new portal account."""
+    with force_locale(_locale_for(user)):
+        subject = _("You are invited to Waypoint")
+        body = render_template("mail/invitation.txt", user=user, link=link)
+    _send(user, subject=subject, body=body, link=link)

@@ -289,6 +289,33 @@ def link_sign_in(token: str) -> str | Response | tuple[str, int]:
     return redirect(url_for(policy.home_endpoint(user)), code=303)
 
 
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str) -> str | Response | tuple[str, int]:
+    """Accept an invitation: choose a password, then land on one's home."""
+    record = tokens.peek(token, "invite")
+    if record is None:
+        return render_template("auth/token_invalid.html", purpose="invite"), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        problems = passwords.password_problems(form.password.data or "", email=record.user.email)
+        if problems:
+            form.password.errors = problems
+        else:
+            user = tokens.redeem(token, "invite")
+            if user is None:
+                return render_template("auth/token_invalid.html", purpose="invite"), 410
+            users.change_password(
+                user, form.password.data or "", ip=client_ip(), action="password_change"
+            )
+            begin_session(user, method="invitation")
+            db.session.commit()
+            flash(_("Welcome to Waypoint. Your password is set."), "success")
+            return redirect(url_for(policy.home_endpoint(user)), code=303)
+    return render_template("auth/welcome.html", form=form, user=record.user), (
+        422 if form.errors else 200
+    )
+
+
 @bp.route("/session/status")
 def session_status() -> tuple[Response, int]:
     """Seconds left in this session, for the timeout warning; asking does not extend it."""

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from .. import i18n, policy
 from ..auth.views import safe_next
 from ..extensions import csrf, db
+from ..formutils import choices
 from ..services import users
 from . import bp
 from .forms import LanguageForm
@@ -46,7 +47,7 @@ def get_help() -> str:
 def language() -> Response:
     """Switch the language; saved on the account for signed-in users."""
     form = LanguageForm()
-    form.locale.choices = i18n.language_choices()
+    form.locale.choices = choices(i18n.language_choices())
     target = safe_next(form.next.data) or url_for("main.index")
     if form.validate_on_submit():
         chosen = form.locale.data or "en"

@@ -45,6 +45,13 @@ ACTIONS = frozenset(
         "recovery_code_used",
         "email_change",
         "deactivate",
+        "emergency_access",
+        "emergency_review",
+        "status_change",
+        "risk_change",
+        "care_team_change",
+        "portal_invite",
+        "portal_disable",
     }
 )
 OUTCOMES = frozenset({"success", "failure", "denied"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -43,6 +44,28 @@ class DemoClient:
     case_manager: str
     portal_email: str | None = None
     psychiatrist: bool = False
+    born: date = date(1990, 1, 1)
+    risk: str = "low"
+
+
+def _start_record(client: Client, born: date, risk: str) -> None:
+    """What intake would have recorded: number, birth date, risk, first episode and status."""
+    from ..models import Episode, StatusChange
+
+    client.record_number = f"WP-{client.id:06d}"
+    client.date_of_birth = born
+    client.risk_level = risk
+    client.risk_reason = "Reviewed at intake (demo data)"
+    db.session.add(Episode(client_id=client.id, admitted_on=date(2026, 3, 2)))
+    db.session.add(
+        StatusChange(
+            client_id=client.id,
+            from_status=None,
+            to_status=client.status,
+            effective_on=date(2026, 3, 2),
+            reason="demo data",
+        )
+    )
 
 
 DEMO_CLIENTS = (
@@ -102,8 +125,10 @@ def load_demo() -> int:
             portal_user=_user(client_spec.portal_email) if client_spec.portal_email else None,
         )
         if client_spec.psychiatrist:
-            client.care_team.append(CareTeamMember(user=psychiatrist, role_label="Psychiatrist"))
+            client.care_team.append(CareTeamMember(user=psychiatrist, role_label="psychiatrist"))
         db.session.add(client)
+        db.session.flush()
+        _start_record(client, client_spec.born, client_spec.risk)
         created += 1
     db.session.flush()
     alex = db.session.scalar(select(Client).where(Client.legal_name == "Alexander Example"))
@@ -128,4 +153,106 @@ def load_demo() -> int:
         )
         created += 1
     db.session.flush()
+    created += _load_generated_clients(psychiatrist)
+    db.session.flush()
+    return created
+
+
+GENERATED_CLIENTS = 35
+STATUS_MIX = ("active",) * 6 + ("intake", "referred", "on_hold", "discharged")
+RISK_MIX = ("low",) * 5 + ("moderate",) * 3 + ("high",) * 2
+LANGUAGE_MIX = ("en",) * 6 + ("es",) * 3 + ("vi",)
+PRONOUNS = ("she/her", "he/him", "they/them")
+REFERRALS = ("Self", "County hospital", "Primary care clinic", "School counselor", "Court")
+NEEDS = (
+    "Housing instability and trouble sleeping.",
+    "Low mood since losing a job; wants help with benefits.",
+    "Anxiety in crowded places; would like to return to school.",
+    "Recently discharged from hospital; needs medication follow-up.",
+)
+
+
+def _load_generated_clients(psychiatrist: User) -> int:
+    """About 35 more fictional clients across the three case managers (Faker, fixed seed)."""
+    from datetime import timedelta
+
+    from faker import Faker
+
+    from ..models import EmergencyContact, Episode, StatusChange, Task
+
+    fake = Faker("en_US")
+    fake.seed_instance(20261123)
+    case_managers = [_user(e) for e in ("cm@example.org", "cm2@example.org", "cm3@example.org")]
+    created = 0
+    for n in range(GENERATED_CLIENTS):
+        first, last = fake.first_name(), fake.last_name()
+        legal_name = f"{first} {last}"
+        born = fake.date_between(start_date=date(1950, 1, 1), end_date=date(2006, 12, 31))
+        phone = f"555-01{n:02d}"
+        # Draw every random value before deciding to skip, so a second run sees the same people.
+        address = f"{fake.building_number()} {fake.street_name()}, Springfield"
+        contact_name = fake.name()
+        exists_already = db.session.scalar(
+            select(Client.id).where(Client.legal_name == legal_name, Client.date_of_birth == born)
+        )
+        if exists_already is not None:
+            continue
+        status = STATUS_MIX[n % len(STATUS_MIX)]
+        client = Client(
+            legal_name=legal_name,
+            preferred_name=first[:3] if n % 7 == 0 else None,
+            pronouns=PRONOUNS[n % 3],
+            date_of_birth=born,
+            preferred_language=LANGUAGE_MIX[n % len(LANGUAGE_MIX)],
+            status=status,
+            phone=phone,
+            address=address,
+            referral_source=REFERRALS[n % len(REFERRALS)],
+            presenting_needs=NEEDS[n % len(NEEDS)],
+            risk_level=RISK_MIX[n % len(RISK_MIX)],
+            risk_reason="Reviewed at intake (demo data)",
+            primary_case_manager=case_managers[n % 3],
+        )
+        if n % 4 == 0:
+            client.care_team.append(CareTeamMember(user=psychiatrist, role_label="psychiatrist"))
+        db.session.add(client)
+        db.session.flush()
+        client.record_number = f"WP-{client.id:06d}"
+        admitted = date(2026, 1, 5) + timedelta(days=n * 7)
+        db.session.add(
+            Episode(
+                client_id=client.id,
+                admitted_on=admitted,
+                discharged_on=admitted + timedelta(days=120) if status == "discharged" else None,
+                discharge_reason="Goals met (demo data)" if status == "discharged" else None,
+            )
+        )
+        db.session.add(
+            StatusChange(
+                client_id=client.id,
+                from_status=None,
+                to_status=status,
+                effective_on=admitted,
+                reason="demo data",
+            )
+        )
+        if n % 3 == 0:
+            db.session.add(
+                EmergencyContact(
+                    client_id=client.id,
+                    name=contact_name,
+                    relationship_label="Sibling",
+                    phone=f"555-02{n:02d}",
+                )
+            )
+        if n % 5 == 0:
+            db.session.add(
+                Task(
+                    client_id=client.id,
+                    title="Renew Medicaid paperwork",
+                    due_on=date(2026, 12, 1) + timedelta(days=n),
+                    assignee_id=client.primary_case_manager_id,
+                )
+            )
+        created += 1
     return created

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import AuthToken, User, utcnow
 
-PURPOSES = frozenset({"reset", "sign_in"})
+PURPOSES = frozenset({"reset", "sign_in", "invite"})
 
 
 def token_hash(raw: str) -> str:

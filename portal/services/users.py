@@ -17,14 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Role, SignInThrottle, User, normalize_email, utcnow
 from . import audit, sessions
+from .errors import DomainError
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("waypoint-timing-equaliser")
-
-
-class DomainError(Exception):
-    """A rule of the domain refused the change; the message is for the user."""
 
 
 class EmailTaken(DomainError):

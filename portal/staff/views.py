@@ -9,36 +9,93 @@ from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import Client, Role, User
+from ..models import AuditEvent, Client, Role, Task, User
 from ..services import audit
 from . import bp
+from .forms import ButtonForm
 
-DASHBOARD_CLIENTS = 25
+RECENT = 6
 
 
 @bp.route("/")
 def home() -> str:
-    """Greet the staff member and show the clients they may see."""
+    """Caseload by status, high-risk clients, recently viewed, my tasks and my recent activity."""
     if current_user.role == Role.ADMIN:
         counts = db.session.execute(
             select(User.role, func.count()).where(User.active).group_by(User.role)
         ).all()
-        return render_template("staff/home.html", user_counts=dict(counts), clients=[], total=0)
-    visible = policy.visible_clients(current_user)
-    total = db.session.scalar(select(func.count()).select_from(visible.subquery())) or 0
-    clients = db.session.scalars(
-        visible.options(selectinload(Client.primary_case_manager))
-        .order_by(func.lower(func.coalesce(Client.preferred_name, Client.legal_name)), Client.id)
-        .limit(DASHBOARD_CLIENTS)
+        return render_template("staff/home.html", user_counts=dict(counts))
+    mine = policy.regular_clients(current_user).subquery()
+    by_status: dict[str, int] = dict(
+        db.session.execute(select(mine.c.status, func.count()).group_by(mine.c.status)).all()
+    )
+    high_risk = db.session.scalars(
+        policy.regular_clients(current_user)
+        .where(Client.risk_level == "high")
+        .order_by(func.lower(func.coalesce(Client.preferred_name, Client.legal_name)))
+        .limit(10)
     ).all()
-    # A list of names is client data too: the log keeps who saw which list.
+    viewed_ids = db.session.scalars(
+        select(AuditEvent.client_id)
+        .where(
+            AuditEvent.actor_id == current_user.id,
+            AuditEvent.action == "view",
+            AuditEvent.object_type == "client",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(100)
+    ).all()
+    recent_ids = list(dict.fromkeys(i for i in viewed_ids if i is not None))[:RECENT]
+    visible = {
+        c.id: c
+        for c in db.session.scalars(
+            policy.visible_clients(current_user).where(Client.id.in_(recent_ids))
+        )
+    }
+    recently_viewed = [visible[i] for i in recent_ids if i in visible]
+    my_tasks = db.session.scalars(
+        select(Task)
+        .options(selectinload(Task.client))
+        .where(Task.assignee_id == current_user.id, Task.status == "open")
+        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+        .limit(10)
+    ).all()
+    activity = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.actor_id == current_user.id,
+            AuditEvent.client_id.is_not(None),
+            AuditEvent.action.not_in(["view", "access_denied"]),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(8)
+    ).all()
+    names = {
+        c.id: c.display_name
+        for c in db.session.scalars(
+            policy.visible_clients(current_user).where(
+                Client.id.in_({e.client_id for e in activity})
+            )
+        )
+    }
     audit.record(
         "view",
         actor=current_user,
         ip=request.remote_addr,
         object_type="client_list",
         object_id="dashboard",
-        detail=",".join(str(c.id) for c in clients)[:255] or None,
+        detail=",".join(str(c.id) for c in [*high_risk, *recently_viewed])[:255] or None,
     )
     db.session.commit()
-    return render_template("staff/home.html", clients=clients, total=total, user_counts=None)
+    return render_template(
+        "staff/home.html",
+        user_counts=None,
+        by_status=by_status,
+        caseload_total=sum(by_status.values()),
+        high_risk=high_risk,
+        recently_viewed=recently_viewed,
+        my_tasks=my_tasks,
+        activity=[(e, names.get(e.client_id or 0)) for e in activity],
+        button=ButtonForm(),
+        may_review=policy.may_review_emergency_access(current_user),
+    )

@@ -1,0 +1,376 @@
+"""Client records: intake, edits with conflict detection, lifecycle, risk, care team, contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import (
+    RISK_LEVELS,
+    STATUS_TRANSITIONS,
+    CareTeamMember,
+    Client,
+    EmergencyAccess,
+    EmergencyContact,
+    Episode,
+    RiskChange,
+    Role,
+    StatusChange,
+    User,
+    utcnow,
+)
+from . import audit
+from .errors import DomainError, IllegalTransition, StaleEdit
+
+# What an edit may change; anything else posted (id, owner, status, version) is ignored.
+EDITABLE_FIELDS = (
+    "legal_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "preferred_language",
+    "phone",
+    "email",
+    "address",
+    "referral_source",
+    "presenting_needs",
+)
+CONTACT_FIELDS = ("name", "relationship_label", "phone", "notes")
+INTAKE_STATUSES = ("referred", "intake")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def find_duplicates(legal_name: str, date_of_birth: date | None) -> list[Client]:
+    """Clients with the same legal name (any case) and date of birth, whoever's they are."""
+    if not legal_name or date_of_birth is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Client).where(
+                func.lower(Client.legal_name) == legal_name.strip().lower(),
+                Client.date_of_birth == date_of_birth,
+            )
+        )
+    )
+
+
+def create_client(
+    data: Mapping[str, Any], *, status: str, actor: User, ip: str | None, today: date
+) -> Client:
+    """Take a new referral: the record, its first episode and its first status."""
+    if status not in INTAKE_STATUSES:
+        raise DomainError("a new client starts as referred or intake")
+    client = Client(status=status, risk_level="low")
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(client, field, _clean(data[field]))
+    if not client.legal_name:
+        raise DomainError("a client needs a legal name")
+    client.preferred_language = client.preferred_language or "en"
+    if actor.role == Role.CASE_MANAGER:
+        client.primary_case_manager = actor
+    db.session.add(client)
+    db.session.flush()
+    client.record_number = f"WP-{client.id:06d}"
+    db.session.add(Episode(client_id=client.id, admitted_on=today))
+    db.session.add(
+        StatusChange(
+            client_id=client.id,
+            from_status=None,
+            to_status=status,
+            effective_on=today,
+            reason="intake",
+            changed_by_id=actor.id,
+        )
+    )
+    db.session.flush()
+    audit.record(
+        "create", actor=actor, ip=ip, object_type="client", object_id=client.id, client_id=client.id
+    )
+    return client
+
+
+def update_client(
+    client: Client, data: Mapping[str, Any], *, expected_version: int, actor: User, ip: str | None
+) -> list[str]:
+    """Apply an edit read at ``expected_version``; raises StaleEdit if someone saved since."""
+    if client.version != expected_version:
+        raise StaleEdit(client)
+    changed = []
+    for field in EDITABLE_FIELDS:
+        if field not in data:
+            continue
+        value = _clean(data[field])
+        if field == "legal_name" and not value:
+            raise DomainError("a client needs a legal name")
+        if getattr(client, field) != value:
+            setattr(client, field, value)
+            changed.append(field)
+    if changed:
+        db.session.flush()
+        audit.record(
+            "update",
+            actor=actor,
+            ip=ip,
+            object_type="client",
+            object_id=client.id,
+            client_id=client.id,
+            detail=",".join(changed),
+        )
+    return changed
+
+
+def current_episode(client: Client) -> Episode | None:
+    return db.session.scalar(
+        select(Episode).where(Episode.client_id == client.id).order_by(Episode.id.desc()).limit(1)
+    )
+
+
+def change_status(
+    client: Client,
+    to_status: str,
+    *,
+    effective_on: date,
+    reason: str | None,
+    actor: User,
+    ip: str | None,
+    aftercare: Mapping[str, str | None] | None = None,
+) -> StatusChange:
+    """Move along the lifecycle; discharge closes the episode, re-admission opens a new one."""
+    if to_status not in STATUS_TRANSITIONS.get(client.status, ()):
+        raise IllegalTransition(client.status, to_status)
+    reason = _clean(reason)
+    if to_status in ("discharged", "on_hold") and not reason:
+        raise DomainError("a reason is required")
+    from_status = client.status
+    episode = current_episode(client)
+    if to_status == "discharged":
+        if episode is not None and episode.is_open:
+            episode.discharged_on = effective_on
+            episode.discharge_reason = reason
+            aftercare = aftercare or {}
+            episode.aftercare_followups = _clean(aftercare.get("followups"))
+            episode.aftercare_resources = _clean(aftercare.get("resources"))
+            episode.aftercare_crisis_contact = _clean(aftercare.get("crisis_contact"))
+    elif from_status == "discharged":
+        db.session.add(Episode(client_id=client.id, admitted_on=effective_on))
+    client.status = to_status
+    change = StatusChange(
+        client_id=client.id,
+        from_status=from_status,
+        to_status=to_status,
+        effective_on=effective_on,
+        reason=reason,
+        changed_by_id=actor.id,
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record(
+        "status_change",
+        actor=actor,
+        ip=ip,
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=f"{from_status}->{to_status}",
+    )
+    return change
+
+
+def set_risk(client: Client, level: str, reason: str, *, actor: User, ip: str | None) -> RiskChange:
+    """Set the risk flag with a reason; the history keeps every earlier level."""
+    if level not in RISK_LEVELS:
+        raise DomainError("unknown risk level")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("a reason is required")
+    now = utcnow()
+    client.risk_level = level
+    client.risk_reason = reason
+    client.risk_set_by_id = actor.id
+    client.risk_set_at = now
+    change = RiskChange(
+        client_id=client.id, level=level, reason=reason, set_by_id=actor.id, set_at=now
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record(
+        "risk_change",
+        actor=actor,
+        ip=ip,
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=level,
+    )
+    return change
+
+
+def add_care_team_member(
+    client: Client, member: User, role_label: str, *, actor: User, ip: str | None
+) -> CareTeamMember:
+    if member.role not in (Role.CARE_TEAM, Role.CASE_MANAGER, Role.SUPERVISOR) or not member.active:
+        raise DomainError("only active clinical staff can join a care team")
+    if any(m.user_id == member.id for m in client.care_team):
+        raise DomainError("already on the care team")
+    entry = CareTeamMember(client=client, user=member, role_label=role_label.strip())
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        "care_team_change",
+        actor=actor,
+        ip=ip,
+        object_type="care_team_member",
+        object_id=entry.id,
+        client_id=client.id,
+        detail=f"add user {member.id}",
+    )
+    return entry
+
+
+def remove_care_team_member(entry: CareTeamMember, *, actor: User, ip: str | None) -> None:
+    client_id, user_id = entry.client_id, entry.user_id
+    db.session.delete(entry)
+    db.session.flush()
+    audit.record(
+        "care_team_change",
+        actor=actor,
+        ip=ip,
+        object_type="care_team_member",
+        object_id=entry.id,
+        client_id=client_id,
+        detail=f"remove user {user_id}",
+    )
+
+
+def reassign_primary(client: Client, case_manager: User, *, actor: User, ip: str | None) -> None:
+    if case_manager.role != Role.CASE_MANAGER or not case_manager.active:
+        raise DomainError("the primary case manager must be an active case manager")
+    client.primary_case_manager = case_manager
+    db.session.flush()
+    audit.record(
+        "care_team_change",
+        actor=actor,
+        ip=ip,
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=f"primary {case_manager.id}",
+    )
+
+
+def add_contact(
+    client: Client, data: Mapping[str, Any], *, actor: User, ip: str | None
+) -> EmergencyContact:
+    name = _clean(data.get("name"))
+    if not name:
+        raise DomainError("a contact needs a name")
+    contact = EmergencyContact(client_id=client.id, name=name)
+    for field in CONTACT_FIELDS[1:]:
+        setattr(contact, field, _clean(data.get(field)))
+    db.session.add(contact)
+    db.session.flush()
+    audit.record(
+        "create",
+        actor=actor,
+        ip=ip,
+        object_type="emergency_contact",
+        object_id=contact.id,
+        client_id=client.id,
+    )
+    return contact
+
+
+def update_contact(
+    contact: EmergencyContact,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int,
+    actor: User,
+    ip: str | None,
+) -> None:
+    if contact.version != expected_version:
+        raise StaleEdit(contact)
+    name = _clean(data.get("name"))
+    if not name:
+        raise DomainError("a contact needs a name")
+    contact.name = name
+    for field in CONTACT_FIELDS[1:]:
+        setattr(contact, field, _clean(data.get(field)))
+    db.session.flush()
+    audit.record(
+        "update",
+        actor=actor,
+        ip=ip,
+        object_type="emergency_contact",
+        object_id=contact.id,
+        client_id=contact.client_id,
+    )
+
+
+def remove_contact(contact: EmergencyContact, *, actor: User, ip: str | None) -> None:
+    client_id = contact.client_id
+    db.session.delete(contact)
+    db.session.flush()
+    audit.record(
+        "delete",
+        actor=actor,
+        ip=ip,
+        object_type="emergency_contact",
+        object_id=contact.id,
+        client_id=client_id,
+    )
+
+
+def grant_emergency_access(
+    user: User, client: Client, reason: str, *, ip: str | None
+) -> EmergencyAccess:
+    """Break the glass: time-limited access, with a reason, for a supervisor to review."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise DomainError("say why you need the record (at least 10 characters)")
+    minutes = int(current_app.config["EMERGENCY_ACCESS_MINUTES"])
+    now = utcnow()
+    access = EmergencyAccess(
+        user_id=user.id,
+        client_id=client.id,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    db.session.add(access)
+    db.session.flush()
+    audit.record(
+        "emergency_access",
+        actor=user,
+        ip=ip,
+        object_type="emergency_access",
+        object_id=access.id,
+        client_id=client.id,
+        detail=f"{minutes} minutes",
+    )
+    return access
+
+
+def review_emergency_access(access: EmergencyAccess, *, actor: User, ip: str | None) -> None:
+    access.reviewed_by_id = actor.id
+    access.reviewed_at = utcnow()
+    audit.record(
+        "emergency_review",
+        actor=actor,
+        ip=ip,
+        object_type="emergency_access",
+        object_id=access.id,
+        client_id=access.client_id,
+    )

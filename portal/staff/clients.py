@@ -1,0 +1,819 @@
+"""The caseload list, intake and the client record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import ColumnElement, asc, desc, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from .. import policy
+from ..auth.web import client_ip
+from ..extensions import db
+from ..formutils import choices
+from ..htmx import is_partial
+from ..labels import CLIENT_LANGUAGES, CLIENT_STATUS_LABELS
+from ..models import (
+    CLIENT_STATUSES,
+    RISK_LEVELS,
+    STATUS_TRANSITIONS,
+    AuditEvent,
+    CareTeamMember,
+    Client,
+    EmergencyContact,
+    Episode,
+    FamilyAccess,
+    RiskChange,
+    Role,
+    StatusChange,
+    Task,
+    User,
+)
+from ..services import audit, clients, consents, portal_accounts, tasks, tokens
+from ..services.errors import DomainError, IllegalTransition, StaleEdit
+from . import bp
+from .forms import (
+    ButtonForm,
+    CareTeamForm,
+    ConsentForm,
+    ContactForm,
+    EditClientForm,
+    IntakeForm,
+    PortalInviteForm,
+    PrimaryForm,
+    RiskForm,
+    StatusForm,
+    TaskForm,
+)
+
+SORTS = {
+    "name": lambda: func.lower(func.coalesce(Client.preferred_name, Client.legal_name)),
+    "status": lambda: Client.status,
+    "risk": lambda: Client.risk_level,
+    "dob": lambda: Client.date_of_birth,
+    "newest": lambda: Client.created_at,
+}
+
+
+def today() -> date:
+    """Today in the agency's time zone."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def language_choices() -> list[tuple[str, str]]:
+    locale = str(get_locale() or "en")
+    names = [
+        (code, Locale.parse(code).get_display_name(locale) or code) for code in CLIENT_LANGUAGES
+    ]
+    return [(code, name[:1].upper() + name[1:]) for code, name in names]
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _audit_view(client: Client, what: str = "record") -> None:
+    audit.record(
+        "view",
+        actor=current_user,
+        ip=client_ip(),
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        detail=what,
+    )
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    return {
+        "q": args.get("q", "").strip()[:100],
+        "status": args.get("status", "") if args.get("status") in CLIENT_STATUSES else "",
+        "risk": args.get("risk", "") if args.get("risk") in RISK_LEVELS else "",
+        "cm": args.get("cm", type=int),
+        "language": args.get("language", "") if args.get("language") in CLIENT_LANGUAGES else "",
+        "scope": args.get("scope", "all")
+        if args.get("scope") in ("all", "mine", "team")
+        else "all",
+        "sort": args.get("sort", "name") if args.get("sort") in SORTS else "name",
+        "page": max(1, args.get("page", 1, type=int) or 1),
+    }
+
+
+def _caseload_query(f: dict[str, Any]) -> Any:
+    query = policy.visible_clients(current_user)
+    if f["q"]:
+        like = f"%{f['q'].lower()}%"
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(Client.legal_name).like(like),
+            func.lower(Client.preferred_name).like(like),
+            func.lower(Client.record_number).like(like),
+        ]
+        born = _parse_date(f["q"])
+        if born is not None:
+            conditions.append(Client.date_of_birth == born)
+        query = query.where(or_(*conditions))
+    if f["status"]:
+        query = query.where(Client.status == f["status"])
+    if f["risk"]:
+        query = query.where(Client.risk_level == f["risk"])
+    if f["cm"]:
+        query = query.where(Client.primary_case_manager_id == f["cm"])
+    if f["language"]:
+        query = query.where(Client.preferred_language == f["language"])
+    if f["scope"] == "mine":
+        query = query.where(Client.primary_case_manager_id == current_user.id)
+    elif f["scope"] == "team":
+        query = query.where(
+            exists().where(
+                CareTeamMember.client_id == Client.id, CareTeamMember.user_id == current_user.id
+            )
+        )
+    return query
+
+
+@bp.route("/clients")
+def client_index() -> Response | str:
+    """The caseload: search as you type, filters, sorting and paging (one URL, two renderings)."""
+    if not policy.may_use_emergency_access(current_user):
+        abort(403)  # administrators never list clients
+    f = _filters()
+    query = _caseload_query(f)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    size = int(current_app.config["CASELOAD_PAGE_SIZE"])
+    pages = max(1, (total + size - 1) // size)
+    f["page"] = min(f["page"], pages)
+    order = SORTS[f["sort"]]()
+    rows = db.session.scalars(
+        query.options(selectinload(Client.primary_case_manager))
+        .order_by(desc(order) if f["sort"] == "newest" else asc(order), Client.id)
+        .limit(size)
+        .offset((f["page"] - 1) * size)
+    ).all()
+    audit.record(
+        "view",
+        actor=current_user,
+        ip=client_ip(),
+        object_type="client_list",
+        object_id="caseload",
+        detail=",".join(str(c.id) for c in rows)[:255] or None,
+    )
+    db.session.commit()
+    context = {
+        "clients": rows,
+        "total": total,
+        "pages": pages,
+        "f": f,
+        "today": today(),
+        "case_managers": _case_managers(),
+        "languages": language_choices(),
+    }
+    template = "staff/clients/_results.html" if is_partial() else "staff/clients/index.html"
+    response = current_app.make_response(render_template(template, **context))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _case_managers() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.CASE_MANAGER, User.active)
+            .order_by(User.display_name)
+        )
+    )
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def client_new() -> Response | str | tuple[str, int]:
+    """Intake: a new referral, with a check for an existing record of the same person."""
+    if not policy.may_edit_client(current_user):
+        abort(403)
+    form = IntakeForm()
+    form.preferred_language.choices = choices(language_choices())
+    duplicates: list[Client] = []
+    if form.validate_on_submit():
+        duplicates = clients.find_duplicates(form.legal_name.data or "", form.date_of_birth.data)
+        if not duplicates or form.confirm_duplicate.data:
+            client = clients.create_client(
+                form.data,
+                status=form.status.data or "referred",
+                actor=current_user,
+                ip=client_ip(),
+                today=today(),
+            )
+            db.session.commit()
+            flash(_("%(name)s's record is created.", name=client.display_name), "success")
+            return redirect(url_for("staff.client_detail", client_id=client.id), code=303)
+    visible_ids = set()
+    if duplicates:
+        ids = [c.id for c in duplicates]
+        visible_ids = set(
+            db.session.scalars(
+                policy.visible_clients(current_user)
+                .where(Client.id.in_(ids))
+                .with_only_columns(Client.id)
+            )
+        )
+    status = 422 if form.errors or duplicates else 200
+    return render_template(
+        "staff/clients/new.html", form=form, duplicates=duplicates, visible_ids=visible_ids
+    ), status
+
+
+def _load(client_id: int) -> Client:
+    return policy.get_client_or_404(client_id, for_user=current_user)
+
+
+def _record_context(client: Client, tab: str) -> dict[str, Any]:
+    return {
+        "client": client,
+        "tab": tab,
+        "today": today(),
+        "emergency": policy.emergency_access_for(current_user, client),
+        "may_edit": policy.may_edit_client(current_user),
+        "language_name": dict(language_choices()).get(
+            client.preferred_language, client.preferred_language
+        ),
+    }
+
+
+def _timeline(client: Client) -> list[tuple[AuditEvent, User | None]]:
+    rows = db.session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.client_id == client.id,
+            AuditEvent.action != "view",
+            AuditEvent.action != "access_denied",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(30)
+    ).all()
+    return [(event, user) for event, user in rows]
+
+
+@bp.route("/clients/<int:client_id>")
+def client_detail(client_id: int) -> str:
+    """The record's overview: demographics, contacts, care team and the activity timeline."""
+    client = _load(client_id)
+    _audit_view(client)
+    db.session.commit()
+    context = _record_context(client, "overview")
+    team = db.session.scalars(
+        select(CareTeamMember)
+        .options(selectinload(CareTeamMember.user))
+        .where(CareTeamMember.client_id == client.id)
+        .order_by(CareTeamMember.id)
+    ).all()
+    context.update(
+        team=team,
+        contacts=client.emergency_contacts,
+        contact_form=ContactForm(formdata=None),
+        timeline=_timeline(client),
+        care_team_form=_care_team_form(client),
+        primary_form=_primary_form(client) if policy.may_reassign_primary(current_user) else None,
+        button=ButtonForm(),
+    )
+    return render_template("staff/clients/detail.html", **context)
+
+
+def _care_team_form(client: Client, formdata: Any = None) -> CareTeamForm:
+    form = CareTeamForm(formdata=formdata)
+    members = {m.user_id for m in client.care_team}
+    staff = db.session.scalars(
+        select(User)
+        .where(User.role.in_([Role.CARE_TEAM, Role.CASE_MANAGER, Role.SUPERVISOR]), User.active)
+        .order_by(User.display_name)
+    )
+    form.user_id.choices = choices((u.id, u.display_name) for u in staff if u.id not in members)
+    return form
+
+
+def _primary_form(client: Client) -> PrimaryForm:
+    form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
+    form.case_manager_id.choices = choices((u.id, u.display_name) for u in _case_managers())
+    return form
+
+
+def _require_edit() -> None:
+    if not policy.may_edit_client(current_user):
+        abort(403)
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+def client_edit(client_id: int) -> Response | str | tuple[str, int]:
+    """Edit demographics; a stale version gets the conflict view with both versions."""
+    client = _load(client_id)
+    _require_edit()
+    form = EditClientForm(obj=client if request.method == "GET" else None)
+    form.preferred_language.choices = choices(language_choices())
+    if request.method == "GET":
+        form.version.data = str(client.version)
+        _audit_view(client, "edit form")
+        db.session.commit()
+    elif form.validate_on_submit():
+        try:
+            clients.update_client(
+                client,
+                form.data,
+                expected_version=int(form.version.data or 0),
+                actor=current_user,
+                ip=client_ip(),
+            )
+            db.session.commit()
+        except StaleEdit:
+            db.session.rollback()
+            client = _load(client_id)
+            form.version.data = str(client.version)
+            return render_template(
+                "staff/clients/edit.html",
+                form=form,
+                conflict=True,
+                **_record_context(client, "overview"),
+            ), 409
+        except DomainError as error:
+            form.legal_name.errors = [str(error)]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.client_detail", client_id=client.id), code=303)
+    status = 422 if form.errors else 200
+    return render_template(
+        "staff/clients/edit.html", form=form, conflict=False, **_record_context(client, "overview")
+    ), status
+
+
+# --- emergency contacts: inline with htmx, plain forms without ------------------------
+
+
+def _contact_response(client: Client, contact: EmergencyContact) -> Response | str:
+    if is_partial():
+        return render_template(
+            "staff/clients/_contact.html",
+            client=client,
+            contact=contact,
+            may_edit=True,
+            button=ButtonForm(),
+        )
+    return redirect(
+        url_for("staff.client_detail", client_id=client.id) + f"#contact-{contact.id}", code=303
+    )
+
+
+@bp.route("/clients/<int:client_id>/contacts", methods=["POST"])
+def contact_create(client_id: int) -> Response | str | tuple[str, int]:
+    """Add an emergency contact; htmx gets the new row, a plain post goes back to the record."""
+    client = _load(client_id)
+    _require_edit()
+    form = ContactForm()
+    if form.validate_on_submit():
+        contact = clients.add_contact(client, form.data, actor=current_user, ip=client_ip())
+        db.session.commit()
+        if is_partial():
+            return render_template(
+                "staff/clients/_contact_added.html",
+                client=client,
+                contact=contact,
+                contact_form=ContactForm(formdata=None),
+                button=ButtonForm(),
+                may_edit=True,
+            )
+        flash(_("Contact added."), "success")
+        return redirect(url_for("staff.client_detail", client_id=client.id), code=303)
+    template = (
+        "staff/clients/_contact_new.html" if is_partial() else "staff/clients/contact_form.html"
+    )
+    return render_template(
+        template,
+        client=client,
+        contact_form=form,
+        contact=None,
+        **({} if is_partial() else _record_context(client, "overview")),
+    ), 422
+
+
+@bp.route("/clients/<int:client_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def contact_edit(client_id: int, contact_id: int) -> Response | str | tuple[str, int]:
+    """Edit one contact in place; a stale version swaps in the conflict view (409)."""
+    client = _load(client_id)
+    _require_edit()
+    contact = policy.get_contact_or_404(client, contact_id)
+    form = ContactForm(obj=contact if request.method == "GET" else None)
+    conflict = None
+    if request.method == "GET":
+        form.version.data = str(contact.version)
+    elif form.validate_on_submit():
+        try:
+            clients.update_contact(
+                contact,
+                form.data,
+                expected_version=int(form.version.data or 0),
+                actor=current_user,
+                ip=client_ip(),
+            )
+            db.session.commit()
+            return _contact_response(client, contact)
+        except StaleEdit:
+            db.session.rollback()
+            contact = policy.get_contact_or_404(client, contact_id)
+            form.version.data = str(contact.version)
+            conflict = contact
+    template = (
+        "staff/clients/_contact_form.html" if is_partial() else "staff/clients/contact_form.html"
+    )
+    context = {} if is_partial() else _record_context(client, "overview")
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render_template(
+        template, client=client, contact=contact, contact_form=form, conflict=conflict, **context
+    ), status
+
+
+@bp.route("/clients/<int:client_id>/contacts/<int:contact_id>")
+def contact_show(client_id: int, contact_id: int) -> str:
+    """One contact row (htmx "cancel" on an inline edit)."""
+    client = _load(client_id)
+    contact = policy.get_contact_or_404(client, contact_id)
+    return render_template(
+        "staff/clients/_contact.html",
+        client=client,
+        contact=contact,
+        may_edit=policy.may_edit_client(current_user),
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/clients/<int:client_id>/contacts/<int:contact_id>/delete", methods=["POST"])
+def contact_delete(client_id: int, contact_id: int) -> Response | str:
+    """Remove a contact; htmx removes the row."""
+    client = _load(client_id)
+    _require_edit()
+    contact = policy.get_contact_or_404(client, contact_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        clients.remove_contact(contact, actor=current_user, ip=client_ip())
+        db.session.commit()
+    if is_partial():
+        return ""
+    flash(_("Contact removed."), "success")
+    return redirect(url_for("staff.client_detail", client_id=client.id), code=303)
+
+
+# --- care team ---------------------------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/care-team", methods=["POST"])
+def care_team_add(client_id: int) -> Response:
+    """Add a staff member with a role label."""
+    client = _load(client_id)
+    _require_edit()
+    form = _care_team_form(client, formdata=request.form)
+    if form.validate_on_submit():
+        member = db.session.get(User, form.user_id.data)
+        try:
+            if member is None:
+                raise DomainError("unknown staff member")
+            clients.add_care_team_member(
+                client, member, form.role_label.data or "other", actor=current_user, ip=client_ip()
+            )
+            db.session.commit()
+            flash(_("%(name)s is on the care team.", name=member.display_name), "success")
+        except DomainError:
+            db.session.rollback()
+            flash(_("That person cannot be added to the care team."), "error")
+    else:
+        flash(_("Choose a staff member."), "error")
+    return redirect(url_for("staff.client_detail", client_id=client.id) + "#care-team", code=303)
+
+
+@bp.route("/clients/<int:client_id>/care-team/<int:member_id>/remove", methods=["POST"])
+def care_team_remove(client_id: int, member_id: int) -> Response:
+    """Take someone off the care team."""
+    client = _load(client_id)
+    _require_edit()
+    member = policy.get_care_team_member_or_404(client, member_id)
+    if ButtonForm().validate_on_submit():
+        name = member.user.display_name
+        clients.remove_care_team_member(member, actor=current_user, ip=client_ip())
+        db.session.commit()
+        flash(_("%(name)s is no longer on the care team.", name=name), "success")
+    return redirect(url_for("staff.client_detail", client_id=client.id) + "#care-team", code=303)
+
+
+@bp.route("/clients/<int:client_id>/primary", methods=["POST"])
+def primary_reassign(client_id: int) -> Response:
+    """Supervisors reassign the primary case manager."""
+    client = _load(client_id)
+    if not policy.may_reassign_primary(current_user):
+        abort(403)
+    form = _primary_form(client)
+    form.process(request.form)
+    form.case_manager_id.choices = choices((u.id, u.display_name) for u in _case_managers())
+    if form.validate_on_submit():
+        case_manager = db.session.get(User, form.case_manager_id.data)
+        if case_manager is not None:
+            clients.reassign_primary(client, case_manager, actor=current_user, ip=client_ip())
+            db.session.commit()
+            flash(
+                _("The primary case manager is now %(name)s.", name=case_manager.display_name),
+                "success",
+            )
+    return redirect(url_for("staff.client_detail", client_id=client.id) + "#care-team", code=303)
+
+
+# --- status, episodes and risk -------------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/status", methods=["GET", "POST"])
+def client_status(client_id: int) -> Response | str | tuple[str, int]:
+    """Status and episodes: the lifecycle with its history; discharge with an aftercare plan."""
+    client = _load(client_id)
+    form = StatusForm()
+    form.to_status.choices = choices(
+        (s, CLIENT_STATUS_LABELS[s]) for s in STATUS_TRANSITIONS[client.status]
+    )
+    if request.method == "POST":
+        _require_edit()
+        if form.validate_on_submit():
+            try:
+                clients.change_status(
+                    client,
+                    form.to_status.data or "",
+                    effective_on=form.effective_on.data,
+                    reason=form.reason.data,
+                    actor=current_user,
+                    ip=client_ip(),
+                    aftercare={
+                        "followups": form.followups.data,
+                        "resources": form.resources.data,
+                        "crisis_contact": form.crisis_contact.data,
+                    },
+                )
+                db.session.commit()
+                flash(
+                    _("Status changed to %(status)s.", status=CLIENT_STATUS_LABELS[client.status]),
+                    "success",
+                )
+                return redirect(url_for("staff.client_status", client_id=client.id), code=303)
+            except IllegalTransition:
+                db.session.rollback()
+                form.to_status.errors = [_("That change of status is not possible from here.")]
+            except DomainError:
+                db.session.rollback()
+                form.reason.errors = [_("Give a reason for this change.")]
+    else:
+        _audit_view(client, "status")
+        db.session.commit()
+    history = db.session.scalars(
+        select(StatusChange)
+        .options(selectinload(StatusChange.changed_by))
+        .where(StatusChange.client_id == client.id)
+        .order_by(StatusChange.id.desc())
+    ).all()
+    episodes = db.session.scalars(
+        select(Episode).where(Episode.client_id == client.id).order_by(Episode.id.desc())
+    ).all()
+    risks = db.session.scalars(
+        select(RiskChange)
+        .options(selectinload(RiskChange.set_by))
+        .where(RiskChange.client_id == client.id)
+        .order_by(RiskChange.id.desc())
+    ).all()
+    status = 422 if form.errors else 200
+    return render_template(
+        "staff/clients/status.html",
+        form=form,
+        history=history,
+        episodes=episodes,
+        risks=risks,
+        risk_form=RiskForm(formdata=None, level=client.risk_level),
+        **_record_context(client, "status"),
+    ), status
+
+
+@bp.route("/clients/<int:client_id>/risk", methods=["POST"])
+def client_risk(client_id: int) -> Response | str | tuple[str, int]:
+    """Set the risk flag with a reason."""
+    client = _load(client_id)
+    _require_edit()
+    form = RiskForm()
+    if form.validate_on_submit():
+        clients.set_risk(
+            client,
+            form.level.data or "low",
+            form.reason.data or "",
+            actor=current_user,
+            ip=client_ip(),
+        )
+        db.session.commit()
+        flash(_("Risk level saved."), "success")
+    else:
+        flash(_("Choose a risk level and say why."), "error")
+    return redirect(url_for("staff.client_status", client_id=client.id) + "#risk", code=303)
+
+
+# --- portal account and family access ------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/access", methods=["GET", "POST"])
+def client_access(client_id: int) -> Response | str | tuple[str, int]:
+    """The client's portal account and the family members they share with."""
+    client = _load(client_id)
+    invite_form = PortalInviteForm(
+        formdata=None, email=client.portal_user.email if client.portal_user else client.email
+    )
+    consent_form = ConsentForm(formdata=None)
+    if request.method == "GET":
+        _audit_view(client, "access")
+        db.session.commit()
+    return _access_page(client, invite_form, consent_form, 200)
+
+
+def _access_page(
+    client: Client, invite_form: PortalInviteForm, consent_form: ConsentForm, status: int
+) -> tuple[str, int]:
+    history = db.session.scalars(
+        select(FamilyAccess)
+        .options(selectinload(FamilyAccess.family_user))
+        .where(FamilyAccess.client_id == client.id)
+        .order_by(FamilyAccess.id.desc())
+    ).all()
+    return render_template(
+        "staff/clients/access.html",
+        invite_form=invite_form,
+        consent_form=consent_form,
+        consents=history,
+        button=ButtonForm(),
+        now=_now(),
+        **_record_context(client, "access"),
+    ), status
+
+
+def _now() -> datetime:
+    from ..models import utcnow
+
+    return utcnow()
+
+
+@bp.route("/clients/<int:client_id>/portal/invite", methods=["POST"])
+def portal_invite(client_id: int) -> Response | str | tuple[str, int]:
+    """Email the client a single-use link to set a password, in their language."""
+    client = _load(client_id)
+    _require_edit()
+    form = PortalInviteForm()
+    if form.validate_on_submit():
+        try:
+            user, raw = portal_accounts.invite(
+                client, form.email.data or "", actor=current_user, ip=client_ip()
+            )
+        except DomainError:
+            db.session.rollback()
+            form.email.errors = [_("Another account already uses this email.")]
+        else:
+            from ..auth.emails import send_invitation
+
+            send_invitation(user, url_for("auth.welcome", token=raw, _external=True))
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for("staff.client_access", client_id=client.id), code=303)
+    return _access_page(client, form, ConsentForm(formdata=None), 422)
+
+
+@bp.route("/clients/<int:client_id>/portal/disable", methods=["POST"])
+def portal_disable(client_id: int) -> Response:
+    """Turn the client's portal account off."""
+    client = _load(client_id)
+    _require_edit()
+    if ButtonForm().validate_on_submit():
+        portal_accounts.disable(client, actor=current_user, ip=client_ip())
+        db.session.commit()
+        flash(_("The portal account is turned off."), "success")
+    return redirect(url_for("staff.client_access", client_id=client.id), code=303)
+
+
+@bp.route("/clients/<int:client_id>/family", methods=["POST"])
+def consent_create(client_id: int) -> Response | str | tuple[str, int]:
+    """Record the client's consent for a family member; a new family member is invited."""
+    client = _load(client_id)
+    _require_edit()
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            family, created = consents.find_or_create_family_user(
+                form.family_email.data or "", form.family_name.data or ""
+            )
+            expires = None
+            if form.expires_on.data is not None:
+                from zoneinfo import ZoneInfo
+
+                zone = ZoneInfo(current_app.config["TIMEZONE"])
+                expires = datetime.combine(form.expires_on.data, datetime.max.time(), zone)
+            consents.grant(
+                client,
+                family,
+                relationship_label=form.relationship_label.data or "",
+                scopes=form.scopes.data or [],
+                purpose=form.purpose.data,
+                expires_at=expires,
+                actor=current_user,
+                ip=client_ip(),
+            )
+        except DomainError:
+            db.session.rollback()
+            form.family_email.errors = [
+                _(
+                    "This email belongs to an account that is not a family "
+                    "account, or the end date is in the past."
+                )
+            ]
+        else:
+            if created:
+                from ..auth.emails import send_invitation
+
+                raw = tokens.issue(
+                    family, "invite", minutes=int(current_app.config["INVITE_TOKEN_DAYS"]) * 24 * 60
+                )
+                send_invitation(family, url_for("auth.welcome", token=raw, _external=True))
+            db.session.commit()
+            flash(_("Family access recorded for %(name)s.", name=family.display_name), "success")
+            return redirect(url_for("staff.client_access", client_id=client.id), code=303)
+    invite_form = PortalInviteForm(formdata=None)
+    return _access_page(client, invite_form, form, 422)
+
+
+@bp.route("/clients/<int:client_id>/family/<int:consent_id>/revoke", methods=["POST"])
+def consent_revoke(client_id: int, consent_id: int) -> Response:
+    """End a consent now; it stays in the history."""
+    client = _load(client_id)
+    _require_edit()
+    consent = policy.get_consent_or_404(client, consent_id)
+    if ButtonForm().validate_on_submit():
+        consents.revoke(consent, actor=current_user, ip=client_ip())
+        db.session.commit()
+        flash(_("Family access ended."), "success")
+    return redirect(url_for("staff.client_access", client_id=client.id), code=303)
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/tasks", methods=["GET", "POST"])
+def client_tasks(client_id: int) -> Response | str | tuple[str, int]:
+    """The client's follow-ups and paperwork."""
+    client = _load(client_id)
+    form = TaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        tasks.create_task(
+            title=form.title.data or "",
+            client=client,
+            due_on=form.due_on.data,
+            assignee=current_user,
+            actor=current_user,
+            ip=client_ip(),
+        )
+        db.session.commit()
+        flash(_("Task added."), "success")
+        return redirect(url_for("staff.client_tasks", client_id=client.id), code=303)
+    if request.method == "GET":
+        _audit_view(client, "tasks")
+        db.session.commit()
+    rows = db.session.scalars(
+        select(Task)
+        .options(selectinload(Task.assignee))
+        .where(Task.client_id == client.id)
+        .order_by(Task.status, Task.due_on.is_(None), Task.due_on, Task.id)
+    ).all()
+    return render_template(
+        "staff/clients/tasks.html",
+        form=form,
+        tasks=rows,
+        button=ButtonForm(),
+        **_record_context(client, "tasks"),
+    ), 422 if form.errors else 200
+
+
+@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
+def task_done(task_id: int) -> Response:
+    """Mark a task done."""
+    task = policy.get_task_or_404(task_id, for_user=current_user)
+    if ButtonForm().validate_on_submit():
+        tasks.complete_task(task, actor=current_user, ip=client_ip())
+        db.session.commit()
+        flash(_("Task done."), "success")
+    target = request.form.get("next", "")
+    from ..auth.views import safe_next
+
+    return redirect(safe_next(target) or url_for("staff.home"), code=303)
