@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -49,6 +50,15 @@ def _clean(value: Any) -> Any:
         value = value.strip()
         return value or None
     return value
+
+
+def _flush_or_conflict(record: Any) -> None:
+    """The version column guards the UPDATE itself: a writer who saved in between wins the
+    race in the database, and this one gets the conflict view instead of an error."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise StaleEdit(record) from error
 
 
 def find_duplicates(legal_name: str, date_of_birth: date | None) -> list[Client]:
@@ -308,7 +318,7 @@ def update_contact(
     contact.name = name
     for field in CONTACT_FIELDS[1:]:
         setattr(contact, field, _clean(data.get(field)))
-    db.session.flush()
+    _flush_or_conflict(contact)
     audit.record(
         "update",
         actor=actor,
