@@ -256,6 +256,11 @@ def may_use_emergency_access(user: User) -> bool:
     return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
 
 
+def may_list_clients(user: User) -> bool:
+    """Clinical staff list clients; administrators run the system without seeing records."""
+    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
+
+
 def may_edit_client(user: User) -> bool:
     """Demographics, contacts, status, risk, portal and family access: case managers and
     supervisors. Care-team members read the record and add their own clinical work."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,6 +16,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..auth.emails import send_invitation
+from ..auth.views import safe_next
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
@@ -35,6 +38,7 @@ from ..models import (
     StatusChange,
     Task,
     User,
+    utcnow,
 )
 from ..services import audit, clients, consents, portal_accounts, tasks, tokens
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
@@ -64,8 +68,6 @@ SORTS = {
 
 def today() -> date:
     """Today in the agency's time zone."""
-    from zoneinfo import ZoneInfo
-
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
@@ -149,7 +151,7 @@ def _caseload_query(f: dict[str, Any]) -> Any:
 @bp.route("/clients")
 def client_index() -> Response | str:
     """The caseload: search as you type, filters, sorting and paging (one URL, two renderings)."""
-    if not policy.may_use_emergency_access(current_user):
+    if not policy.may_list_clients(current_user):
         abort(403)  # administrators never list clients
     f = _filters()
     query = _caseload_query(f)
@@ -663,8 +665,6 @@ def _access_page(
 
 
 def _now() -> datetime:
-    from ..models import utcnow
-
     return utcnow()
 
 
@@ -683,8 +683,6 @@ def portal_invite(client_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             form.email.errors = [_("Another account already uses this email.")]
         else:
-            from ..auth.emails import send_invitation
-
             send_invitation(user, url_for("auth.welcome", token=raw, _external=True))
             db.session.commit()
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
@@ -717,8 +715,6 @@ def consent_create(client_id: int) -> Response | str | tuple[str, int]:
             )
             expires = None
             if form.expires_on.data is not None:
-                from zoneinfo import ZoneInfo
-
                 zone = ZoneInfo(current_app.config["TIMEZONE"])
                 expires = datetime.combine(form.expires_on.data, datetime.max.time(), zone)
             consents.grant(
@@ -741,8 +737,6 @@ def consent_create(client_id: int) -> Response | str | tuple[str, int]:
             ]
         else:
             if created:
-                from ..auth.emails import send_invitation
-
                 raw = tokens.issue(
                     family, "invite", minutes=int(current_app.config["INVITE_TOKEN_DAYS"]) * 24 * 60
                 )
@@ -814,6 +808,4 @@ def task_done(task_id: int) -> Response:
         db.session.commit()
         flash(_("Task done."), "success")
     target = request.form.get("next", "")
-    from ..auth.views import safe_next
-
     return redirect(safe_next(target) or url_for("staff.home"), code=303)
