@@ -31,9 +31,9 @@ HOMES = {
 # One line of each home, in Spanish, that only that home shows.
 HOME_LINES = {
     Role.ADMIN: "Cuentas activas por rol",
-    Role.SUPERVISOR: "Mis clientes",
-    Role.CASE_MANAGER: "Mis clientes",
-    Role.CARE_TEAM: "Mis clientes",
+    Role.SUPERVISOR: "Mi lista de casos",
+    Role.CASE_MANAGER: "Mi lista de casos",
+    Role.CARE_TEAM: "Mi lista de casos",
     Role.CLIENT: "Tu equipo de atención",
     Role.FAMILY: "Compartido contigo",
 }
@@ -289,17 +289,17 @@ def test_family_home_in_spanish_shows_scopes_and_the_end_date(client, app):
     assert f"Hasta el {format_date(until, 'medium', locale='es')}" in page
 
 
-@pytest.mark.parametrize(
-    ("count", "line"), [(1, "Puedes ver a 1 cliente."), (2, "Puedes ver a 2 clientes.")]
-)
-def test_staff_home_counts_clients_in_spanish(client, count, line):
+@pytest.mark.parametrize(("count", "line"), [(1, "1 cliente"), (2, "2 clientes")])
+def test_caseload_list_counts_clients_in_spanish(client, count, line):
     manager = make_user(Role.CASE_MANAGER, locale="es")
     for _ in range(count):
         make_client(primary_case_manager_id=manager.id, status="on_hold")
     login(client, manager.email)
-    page = text(client.get("/staff/"))
-    assert line in page
-    assert "En pausa" in page
+    page = text(client.get("/staff/clients"))
+    shown = re.search(r'<p role="status"[^>]*class="results-count">\s*([^<]*?)\s*</p>', page)
+    assert shown, "no count of results"
+    assert shown.group(1) == line
+    assert page.count('<span class="badge badge--on_hold">En pausa</span>') == count
     assert '<th scope="col">Estado</th>' in page
 
 
