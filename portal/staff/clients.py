@@ -219,7 +219,7 @@ def client_new() -> Response | str | tuple[str, int]:
                 today=today(),
             )
             db.session.commit()
-            flash(_("%(name)s's record is created.", name=client.display_name), "success")
+            flash(_("Record created for %(name)s.", name=client.display_name), "success")
             return redirect(url_for("staff.client_detail", client_id=client.id), code=303)
     visible_ids = set()
     if duplicates:
@@ -681,7 +681,7 @@ def portal_invite(client_id: int) -> Response | str | tuple[str, int]:
             )
         except DomainError:
             db.session.rollback()
-            form.email.errors = [_("Another account already uses this email.")]
+            form.email.errors = [_("Another account uses this email.")]
         else:
             send_invitation(user, url_for("auth.welcome", token=raw, _external=True))
             db.session.commit()
