@@ -414,7 +414,10 @@ def contact_edit(client_id: int, contact_id: int) -> Response | str | tuple[str,
     client = _load(client_id)
     _require_edit()
     contact = policy.get_contact_or_404(client, contact_id)
-    form = ContactForm(obj=contact if request.method == "GET" else None)
+    # Prefixed ids: the add form on the same page has the same fields.
+    form = ContactForm(
+        obj=contact if request.method == "GET" else None, prefix=f"contact-{contact.id}"
+    )
     conflict = None
     if request.method == "GET":
         form.version.data = str(contact.version)
