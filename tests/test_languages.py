@@ -296,7 +296,9 @@ def test_caseload_list_counts_clients_in_spanish(client, count, line):
         make_client(primary_case_manager_id=manager.id, status="on_hold")
     login(client, manager.email)
     page = text(client.get("/staff/clients"))
-    shown = re.search(r'<p role="status"[^>]*class="results-count">\s*([^<]*?)\s*</p>', page)
+    shown = re.search(
+        r'<p id="results-count" role="status"[^>]*class="results-count">\s*([^<]*?)\s*</p>', page
+    )
     assert shown, "no count of results"
     assert shown.group(1) == line
     assert page.count('<span class="badge badge--on_hold">En pausa</span>') == count

@@ -128,7 +128,7 @@ def update_client(
             setattr(client, field, value)
             changed.append(field)
     if changed:
-        db.session.flush()
+        _flush_or_conflict(client)
         audit.record(
             "update",
             actor=actor,

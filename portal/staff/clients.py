@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, asc, desc, exists, func, or_, select
+from sqlalchemy import ColumnElement, asc, case, desc, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -59,8 +59,9 @@ from .forms import (
 
 SORTS = {
     "name": lambda: func.lower(func.coalesce(Client.preferred_name, Client.legal_name)),
-    "status": lambda: Client.status,
-    "risk": lambda: Client.risk_level,
+    # By meaning, not by spelling: the lifecycle's order, the most urgent risk first.
+    "status": lambda: case({s: n for n, s in enumerate(CLIENT_STATUSES)}, value=Client.status),
+    "risk": lambda: case({"high": 0, "moderate": 1, "low": 2}, value=Client.risk_level),
     "dob": lambda: Client.date_of_birth,
     "newest": lambda: Client.created_at,
 }
@@ -162,7 +163,7 @@ def client_index() -> Response | str:
     order = SORTS[f["sort"]]()
     rows = db.session.scalars(
         query.options(selectinload(Client.primary_case_manager))
-        .order_by(desc(order) if f["sort"] == "newest" else asc(order), Client.id)
+        .order_by((desc(order) if f["sort"] == "newest" else asc(order)).nulls_last(), Client.id)
         .limit(size)
         .offset((f["page"] - 1) * size)
     ).all()
@@ -399,13 +400,8 @@ def contact_create(client_id: int) -> Response | str | tuple[str, int]:
     template = (
         "staff/clients/_contact_new.html" if is_partial() else "staff/clients/contact_form.html"
     )
-    return render_template(
-        template,
-        client=client,
-        contact_form=form,
-        contact=None,
-        **({} if is_partial() else _record_context(client, "overview")),
-    ), 422
+    context = {"client": client} if is_partial() else _record_context(client, "overview")
+    return render_template(template, contact_form=form, contact=None, **context), 422
 
 
 @bp.route("/clients/<int:client_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -440,10 +436,10 @@ def contact_edit(client_id: int, contact_id: int) -> Response | str | tuple[str,
     template = (
         "staff/clients/_contact_form.html" if is_partial() else "staff/clients/contact_form.html"
     )
-    context = {} if is_partial() else _record_context(client, "overview")
+    context = {"client": client} if is_partial() else _record_context(client, "overview")
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template(
-        template, client=client, contact=contact, contact_form=form, conflict=conflict, **context
+        template, contact=contact, contact_form=form, conflict=conflict, **context
     ), status
 
 
@@ -546,10 +542,7 @@ def primary_reassign(client_id: int) -> Response:
 def client_status(client_id: int) -> Response | str | tuple[str, int]:
     """Status and episodes: the lifecycle with its history; discharge with an aftercare plan."""
     client = _load(client_id)
-    form = StatusForm()
-    form.to_status.choices = choices(
-        (s, CLIENT_STATUS_LABELS[s]) for s in STATUS_TRANSITIONS[client.status]
-    )
+    form = _status_form(client)
     if request.method == "POST":
         _require_edit()
         if form.validate_on_submit():
@@ -582,6 +575,18 @@ def client_status(client_id: int) -> Response | str | tuple[str, int]:
     else:
         _audit_view(client, "status")
         db.session.commit()
+    return _status_page(client, form, RiskForm(formdata=None, level=client.risk_level))
+
+
+def _status_form(client: Client, *, from_request: bool = True) -> StatusForm:
+    form = StatusForm() if from_request else StatusForm(formdata=None)
+    form.to_status.choices = choices(
+        (s, CLIENT_STATUS_LABELS[s]) for s in STATUS_TRANSITIONS[client.status]
+    )
+    return form
+
+
+def _status_page(client: Client, form: StatusForm, risk_form: RiskForm) -> tuple[str, int]:
     history = db.session.scalars(
         select(StatusChange)
         .options(selectinload(StatusChange.changed_by))
@@ -597,14 +602,14 @@ def client_status(client_id: int) -> Response | str | tuple[str, int]:
         .where(RiskChange.client_id == client.id)
         .order_by(RiskChange.id.desc())
     ).all()
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or risk_form.errors else 200
     return render_template(
         "staff/clients/status.html",
         form=form,
         history=history,
         episodes=episodes,
         risks=risks,
-        risk_form=RiskForm(formdata=None, level=client.risk_level),
+        risk_form=risk_form,
         **_record_context(client, "status"),
     ), status
 
@@ -625,9 +630,9 @@ def client_risk(client_id: int) -> Response | str | tuple[str, int]:
         )
         db.session.commit()
         flash(_("Risk level saved."), "success")
-    else:
-        flash(_("Choose a risk level and say why."), "error")
-    return redirect(url_for("staff.client_status", client_id=client.id) + "#risk", code=303)
+        return redirect(url_for("staff.client_status", client_id=client.id) + "#risk", code=303)
+    # Refused at the field, with the chosen level kept.
+    return _status_page(client, _status_form(client, from_request=False), form)
 
 
 # --- portal account and family access ------------------------------------------------------

@@ -42,6 +42,11 @@ def _not_in_future(_form: FlaskForm, field: DateField) -> None:
         raise ValidationError(_l("Check the year of the date of birth."))
 
 
+def _not_in_past(_form: FlaskForm, field: DateField) -> None:
+    if field.data is not None and field.data < date.today():
+        raise ValidationError(_l("The end date cannot be in the past."))
+
+
 class ClientForm(FlaskForm):
     """Demographics and contact details: what intake asks and what an edit may change."""
 
@@ -228,7 +233,7 @@ class ConsentForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose at least one thing to share."))],
     )
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=200)], filters=[_strip])
-    expires_on = DateField(_l("Until (optional)"), validators=[Optional()])
+    expires_on = DateField(_l("Until (optional)"), validators=[Optional(), _not_in_past])
 
 
 class EmergencyAccessForm(FlaskForm):

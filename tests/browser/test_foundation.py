@@ -18,6 +18,8 @@ def test_case_manager_signs_in_through_the_form_and_sees_the_caseload(page, live
     sign_in(page, CASE_MANAGER)
     expect(page).to_have_url(live_server("/staff/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Casey Manager")
+    expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     expect(page.get_by_role("table")).to_contain_text("Alex")
 
 

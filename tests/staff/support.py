@@ -1,0 +1,72 @@
+"""Helpers for the staff tests: a browser that signs in once and posts like a form does."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, User
+
+from ..helpers import csrf_token, login
+
+HTMX = {"HX-Request": "true"}
+
+
+def sign_in(browser: FlaskClient, user: User) -> FlaskClient:
+    """Sign in through the form and keep this session's CSRF token on the browser."""
+    response = login(browser, user.email)
+    assert response.status_code == 303, response.status_code
+    browser.csrf = csrf_token(browser, "/help")  # type: ignore[attr-defined]
+    return browser
+
+
+def post(
+    browser: FlaskClient, path: str, data: dict[str, Any] | None = None, *, htmx: bool = False
+) -> Any:
+    """Submit a form: the session's CSRF token goes with it, as the page would send it."""
+    token = getattr(browser, "csrf", None) or csrf_token(browser, "/help")
+    return browser.post(
+        path, data={"csrf_token": token, **(data or {})}, headers=HTMX if htmx else None
+    )
+
+
+def page(response: Any) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def field_value(body: str, name: str) -> str | None:
+    """The value an <input name=...> is rendered with (None when it has none)."""
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', body)
+    assert match, f"no input {name!r}"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return html.unescape(value.group(1)) if value else None
+
+
+def field_error(body: str, field_id: str) -> str:
+    """The error shown next to a field (tied to it by id, as screen readers read it)."""
+    match = re.search(rf'<p class="field__error" id="{re.escape(field_id)}-error">(.*?)</p>', body)
+    assert match, f"no error shown at {field_id!r}"
+    return html.unescape(match.group(1))
+
+
+def section(body: str, title_id: str) -> str:
+    """The markup of the <section> whose heading has this id."""
+    start = body.index(f'aria-labelledby="{title_id}"')
+    return body[start : body.index("</section>", start)]
+
+
+def events(action: str, client_id: int | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    if client_id is not None:
+        query = query.where(AuditEvent.client_id == client_id)
+    return list(db.session.scalars(query))
+
+
+def without_csrf(body: str) -> str:
+    body = re.sub(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+"', r'\1…"', body)
+    return re.sub(r'("X-CSRFToken": ")[^"]+"', r'\1…"', body)
