@@ -9,6 +9,7 @@ the user may not see, exactly as for what does not exist.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
@@ -275,37 +276,29 @@ def may_review_emergency_access(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 
 
-def get_contact_or_404(client: Client, contact_id: int) -> EmergencyContact:
-    """An emergency contact of a client already loaded through the policy."""
-    contact = db.session.scalar(
-        select(EmergencyContact).where(
-            EmergencyContact.id == contact_id, EmergencyContact.client_id == client.id
-        )
-    )
-    if contact is None:
+def _child_or_404(model: Any, child_id: int, client: Client) -> Any:
+    """A row that belongs to a client already loaded through the policy, or 404."""
+    row = db.session.scalar(select(model).where(model.id == child_id, model.client_id == client.id))
+    if row is None:
         abort(404)
+    return row
+
+
+def get_contact_or_404(client: Client, contact_id: int) -> EmergencyContact:
+    """An emergency contact of a client the user may see."""
+    contact: EmergencyContact = _child_or_404(EmergencyContact, contact_id, client)
     return contact
 
 
 def get_care_team_member_or_404(client: Client, member_id: int) -> CareTeamMember:
-    member = db.session.scalar(
-        select(CareTeamMember).where(
-            CareTeamMember.id == member_id, CareTeamMember.client_id == client.id
-        )
-    )
-    if member is None:
-        abort(404)
+    """A care-team entry of a client the user may see."""
+    member: CareTeamMember = _child_or_404(CareTeamMember, member_id, client)
     return member
 
 
 def get_consent_or_404(client: Client, consent_id: int) -> FamilyAccess:
-    consent = db.session.scalar(
-        select(FamilyAccess).where(
-            FamilyAccess.id == consent_id, FamilyAccess.client_id == client.id
-        )
-    )
-    if consent is None:
-        abort(404)
+    """A family consent of a client the user may see."""
+    consent: FamilyAccess = _child_or_404(FamilyAccess, consent_id, client)
     return consent
 
 

@@ -212,31 +212,39 @@ def reset_request() -> str | tuple[str, int]:
     return render_template("auth/email_sent.html", purpose="reset")
 
 
+def _choose_password(token: str, purpose: str, template: str) -> User | str | tuple[str, int]:
+    """The page behind an emailed reset or invitation link: a valid new password uses the
+    token up and returns its user; anything else is a page to show."""
+    record = tokens.peek(token, purpose)
+    if record is None:
+        return render_template("auth/token_invalid.html", purpose=purpose), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        new_password = form.password.data or ""
+        problems = passwords.password_problems(new_password, email=record.user.email)
+        form.password.errors = problems
+        user = None if problems else tokens.redeem(token, purpose)
+        if user is not None:
+            action = "password_reset" if purpose == "reset" else "password_change"
+            users.change_password(user, new_password, ip=client_ip(), action=action)
+            return user
+        if not problems:
+            return render_template("auth/token_invalid.html", purpose=purpose), 410
+    return render_template(template, form=form, user=record.user), 422 if form.errors else 200
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_confirm(token: str) -> str | Response | tuple[str, int]:
     """Choose a new password with a valid reset link; every other session of the user ends."""
-    record = tokens.peek(token, "reset")
-    if record is None:
-        return render_template("auth/token_invalid.html", purpose="reset"), 410
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        problems = passwords.password_problems(form.password.data or "", email=record.user.email)
-        if problems:
-            form.password.errors = problems
-        else:
-            user = tokens.redeem(token, "reset")
-            if user is None:
-                return render_template("auth/token_invalid.html", purpose="reset"), 410
-            users.change_password(
-                user, form.password.data or "", ip=client_ip(), action="password_reset"
-            )
-            users.unlock(user.email, actor=user, ip=client_ip())
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your password has been changed. Sign in with your new password."), "success")
-            return redirect(url_for("auth.login"), code=303)
-    return render_template("auth/reset_form.html", form=form), 422 if form.errors else 200
+    result = _choose_password(token, "reset", "auth/reset_form.html")
+    if not isinstance(result, User):
+        return result
+    users.unlock(result.email, actor=result, ip=client_ip())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Your password has been changed. Sign in with your new password."), "success")
+    return redirect(url_for("auth.login"), code=303)
 
 
 def _links_enabled() -> None:
@@ -292,28 +300,13 @@ def link_sign_in(token: str) -> str | Response | tuple[str, int]:
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 def welcome(token: str) -> str | Response | tuple[str, int]:
     """Accept an invitation: choose a password, then land on one's home."""
-    record = tokens.peek(token, "invite")
-    if record is None:
-        return render_template("auth/token_invalid.html", purpose="invite"), 410
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        problems = passwords.password_problems(form.password.data or "", email=record.user.email)
-        if problems:
-            form.password.errors = problems
-        else:
-            user = tokens.redeem(token, "invite")
-            if user is None:
-                return render_template("auth/token_invalid.html", purpose="invite"), 410
-            users.change_password(
-                user, form.password.data or "", ip=client_ip(), action="password_change"
-            )
-            begin_session(user, method="invitation")
-            db.session.commit()
-            flash(_("Welcome to Waypoint. Your password is set."), "success")
-            return redirect(url_for(policy.home_endpoint(user)), code=303)
-    return render_template("auth/welcome.html", form=form, user=record.user), (
-        422 if form.errors else 200
-    )
+    result = _choose_password(token, "invite", "auth/welcome.html")
+    if not isinstance(result, User):
+        return result
+    begin_session(result, method="invitation")
+    db.session.commit()
+    flash(_("Welcome to Waypoint. Your password is set."), "success")
+    return redirect(url_for(policy.home_endpoint(result)), code=303)
 
 
 @bp.route("/session/status")
