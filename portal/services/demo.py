@@ -77,11 +77,38 @@ DEMO_CLIENTS = (
         "cm@example.org",
         "client@example.org",
         psychiatrist=True,
+        born=date(1994, 6, 12),
+        risk="moderate",
     ),
-    DemoClient("Sofía Ejemplo", None, "she/her", "es", "cm@example.org", "client2@example.org"),
-    DemoClient("Taylor Sample", None, "he/him", "en", "cm@example.org", psychiatrist=True),
-    DemoClient("Robin Placeholder", "Rob", "he/him", "en", "cm2@example.org", psychiatrist=True),
-    DemoClient("Quinn Fictional", None, "she/her", "en", "cm3@example.org"),
+    DemoClient(
+        "Sofía Ejemplo",
+        None,
+        "she/her",
+        "es",
+        "cm@example.org",
+        "client2@example.org",
+        born=date(1988, 2, 3),
+    ),
+    DemoClient(
+        "Taylor Sample",
+        None,
+        "he/him",
+        "en",
+        "cm@example.org",
+        psychiatrist=True,
+        born=date(1979, 11, 20),
+        risk="high",
+    ),
+    DemoClient(
+        "Robin Placeholder",
+        "Rob",
+        "he/him",
+        "en",
+        "cm2@example.org",
+        psychiatrist=True,
+        born=date(2001, 8, 30),
+    ),
+    DemoClient("Quinn Fictional", None, "she/her", "en", "cm3@example.org", born=date(1966, 4, 15)),
 )
 
 
@@ -200,7 +227,7 @@ def _load_generated_clients(psychiatrist: User) -> int:
         status = STATUS_MIX[n % len(STATUS_MIX)]
         client = Client(
             legal_name=legal_name,
-            preferred_name=first[:3] if n % 7 == 0 else None,
+            preferred_name=first if n % 7 == 0 else None,
             pronouns=PRONOUNS[n % 3],
             date_of_birth=born,
             preferred_language=LANGUAGE_MIX[n % len(LANGUAGE_MIX)],
