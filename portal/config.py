@@ -70,6 +70,8 @@ class Config:
     EMERGENCY_ACCESS_MINUTES = 60
     INVITE_TOKEN_DAYS = 7
     CASELOAD_PAGE_SIZE = 25
+    # More instrument files (JSON) beside the shipped ones, e.g. an agency's own.
+    INSTRUMENT_DIRS: tuple[str, ...] = ()
     MFA_ISSUER = "Waypoint"
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.

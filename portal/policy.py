@@ -268,6 +268,11 @@ def may_edit_client(user: User) -> bool:
     return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR)
 
 
+def may_assess(user: User) -> bool:
+    """Case managers, supervisors and care-team members fill in instruments."""
+    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
+
+
 def may_reassign_primary(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 

@@ -1,5 +1,6 @@
 """The domain models; import them from here."""
 
+from .assessment import Assessment
 from .audit import GENESIS_HASH, AuditEvent, AuditHead
 from .auth import AuthToken, RecoveryCode, SignInThrottle, UserSession
 from .base import UTCDateTime, utcnow
@@ -34,6 +35,7 @@ __all__ = [
     "FAMILY_SCOPES",
     "GENESIS_HASH",
     "STAFF_ROLES",
+    "Assessment",
     "AuditEvent",
     "AuditHead",
     "AuthToken",
