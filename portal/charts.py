@@ -74,7 +74,9 @@ def trend(instrument: Instrument, rows: list[tuple[datetime, int]], locale: str)
     previous: int | None = None
     for index, (when, total) in enumerate(rows):
         x = LEFT + (index * step if count > 1 else chart.plot_width / 2)
-        band_label = next((b.label(locale) for b in instrument.bands if b.low <= total <= b.high), "")
+        band_label = next(
+            (b.label(locale) for b in instrument.bands if b.low <= total <= b.high), ""
+        )
         reliable = None
         if previous is not None and instrument.reliable_change:
             if previous - total >= instrument.reliable_change:

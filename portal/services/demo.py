@@ -182,6 +182,58 @@ def load_demo() -> int:
     db.session.flush()
     created += _load_generated_clients(psychiatrist)
     db.session.flush()
+    created += _load_assessments()
+    db.session.flush()
+    return created
+
+
+# PHQ-9 totals over four months: some clients improve, some do not.
+PHQ9_COURSES = ((16, 13, 9, 6), (12, 12, 14, 15), (20, 17, 11, 8), (7, 8, 6, 7))
+
+
+def _phq9_answers(total: int) -> dict[str, int]:
+    """Nine answers that add up to the total, never touching item 9 (no critical answer)."""
+    answers = {f"q{i}": 0 for i in range(1, 10)}
+    left = total
+    for i in range(1, 9):
+        answers[f"q{i}"] = min(3, left)
+        left -= answers[f"q{i}"]
+    return answers
+
+
+def _load_assessments() -> int:
+    """Monthly PHQ-9s for Alex and every third generated client (once: skipped if any exist)."""
+    from datetime import UTC, datetime
+
+    from ..instruments import registry
+    from ..models import Assessment
+
+    if db.session.scalar(select(Assessment.id).limit(1)) is not None:
+        return 0
+    phq9 = registry()["phq9"]
+    clients = db.session.scalars(select(Client).order_by(Client.id)).all()
+    chosen = [c for c in clients if c.id == 1 or (c.id > 5 and c.id % 3 == 0)]
+    created = 0
+    for index, client in enumerate(chosen):
+        course = PHQ9_COURSES[index % len(PHQ9_COURSES)]
+        for month, total in enumerate(course):
+            answers = _phq9_answers(total)
+            result = phq9.score(answers)
+            db.session.add(
+                Assessment(
+                    client_id=client.id,
+                    instrument_code="phq9",
+                    instrument_version=phq9.version,
+                    administered_by_id=client.primary_case_manager_id,
+                    administered_at=datetime(2026, 7 + month, 10, 15, 0, tzinfo=UTC),
+                    answers=answers,
+                    notes={},
+                    total=result.total,
+                    band=result.band.code if result.band else None,
+                    critical_items=[],
+                )
+            )
+            created += 1
     return created
 
 
