@@ -82,6 +82,7 @@ def activity_label(event: Any) -> str:
         ("emergency_access", "emergency_access"): _l("Emergency access opened"),
         ("emergency_review", "emergency_access"): _l("Emergency access reviewed"),
         ("create", "task"): _l("Task added"),
+        ("create", "assessment"): _l("Assessment completed"),
         ("update", "task"): _l("Task done"),
     }
     label = labels.get((action, kind or ""))
