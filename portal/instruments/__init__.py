@@ -176,6 +176,22 @@ def _holds(condition: Mapping[str, Any], answers: Mapping[str, int | None]) -> b
     raise InstrumentError(f"unknown condition {dict(condition)}")
 
 
+def _check_condition(condition: Any, ids: set[str]) -> None:
+    """A rule's condition names only this file's items and known comparisons."""
+    if not isinstance(condition, Mapping):
+        raise InstrumentError(f"a condition must be an object, not {condition!r}")
+    if "any" in condition or "all" in condition:
+        for part in condition.get("any", condition.get("all")):
+            _check_condition(part, ids)
+    elif "item" in condition:
+        if condition["item"] not in ids:
+            raise InstrumentError(f"rule names unknown item {condition['item']!r}")
+        if not {"equals", "above", "at_least"} & condition.keys():
+            raise InstrumentError(f"unknown comparison {dict(condition)}")
+    else:
+        raise InstrumentError(f"unknown condition {dict(condition)}")
+
+
 def parse(data: Mapping[str, Any]) -> Instrument:
     """Build an instrument from its file's content, checking that it holds together."""
     try:
@@ -198,30 +214,37 @@ def parse(data: Mapping[str, Any]) -> Instrument:
             Band(b["code"], int(b["min"]), int(b["max"]), b["label"]) for b in data["bands"]
         )
         scoring = data["scoring"]["method"]
+        code, titles = data["code"], data["title"]
+        skip_rules = tuple(data.get("skip_rules", []))
+        risk_rules = tuple(data.get("risk_rules", []))
+        ids = {i.id for i in items}
+        for rule in skip_rules:
+            _check_condition(rule["when"], ids)
+            unknown = set(rule["skip"]) - ids
+            if unknown:
+                raise InstrumentError(f"skip rule names unknown items {sorted(unknown)}")
+        for rule in risk_rules:
+            _check_condition(rule["when"], ids)
+            if rule["level"] not in RISK_ORDER:
+                raise InstrumentError(f"unknown risk level {rule['level']!r}")
+    except InstrumentError:
+        raise
     except (KeyError, TypeError, ValueError) as error:
         raise InstrumentError(f"instrument file is incomplete: {error}") from error
     if scoring not in ("sum", "none"):
         raise InstrumentError(f"unknown scoring method {scoring!r}")
-    ids = {i.id for i in items}
-    for rule in data.get("skip_rules", []):
-        unknown = set(rule["skip"]) - ids
-        if unknown:
-            raise InstrumentError(f"skip rule names unknown items {sorted(unknown)}")
-    for rule in data.get("risk_rules", []):
-        if rule["level"] not in RISK_ORDER:
-            raise InstrumentError(f"unknown risk level {rule['level']!r}")
     return Instrument(
-        code=data["code"],
+        code=code,
         version=str(data.get("version", "1")),
-        titles=data["title"],
+        titles=titles,
         instructions=data.get("instructions", {"en": ""}),
         self_report=bool(data.get("self_report", False)),
         items=items,
         scoring=scoring,
         max_score=data["scoring"].get("max"),
         bands=bands,
-        skip_rules=tuple(data.get("skip_rules", [])),
-        risk_rules=tuple(data.get("risk_rules", [])),
+        skip_rules=skip_rules,
+        risk_rules=risk_rules,
         reliable_change=data.get("reliable_change"),
         need_threshold=data.get("need_threshold"),
     )

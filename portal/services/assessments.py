@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -91,13 +91,12 @@ def _raise_flag(
             actor=actor,
             ip=ip,
         )
+    assignee = client.primary_case_manager or actor
+    # The task is read by its assignee: written in their saved language when they have one.
+    with force_locale(assignee.locale or str(get_locale() or "en")):
+        title = _("Review the critical answer on %(instrument)s", instrument=_title(instrument))
     tasks.create_task(
-        title=_("Review the critical answer on %(instrument)s", instrument=_title(instrument)),
-        client=client,
-        due_on=today,
-        assignee=client.primary_case_manager or actor,
-        actor=actor,
-        ip=ip,
+        title=title, client=client, due_on=today, assignee=assignee, actor=actor, ip=ip
     )
 
 

@@ -78,6 +78,9 @@ def assessment_new(client_id: int, code: str) -> Response | str | tuple[str, int
     if not policy.may_assess(current_user):
         abort(403)
     instrument = _instrument_or_404(code)
+    if request.method == "GET":
+        _audit_view(client, f"assessment form {code}")
+        db.session.commit()
     form = ButtonForm()
     answers: dict[str, int | None] = {}
     notes: dict[str, str] = {}
