@@ -138,6 +138,10 @@ def test_changing_the_email_asks_for_the_password_when_the_session_is_older_than
         "/account/reauth", data={"password": PASSWORD, "next": "/account/", "csrf_token": token}
     )
     assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/account/"
+    # Nothing typed before the password prompt is lost: the form comes back filled in.
+    back = text(client.get("/account/"))
+    assert 'value="after@example.org"' in back
+    assert "Check your changes and save them again." in back
 
     saved = save_profile(client, display_name=user.display_name, email="after@example.org")
     assert saved.status_code == 303

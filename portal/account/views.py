@@ -25,6 +25,9 @@ def _needs_reauth() -> Response | None:
     return redirect(url_for("account.reauth", next=target))
 
 
+PENDING_PROFILE_KEY = "pending_profile"
+
+
 def mfa_required() -> bool:
     return bool(current_app.config["MFA_REQUIRED_FOR_STAFF"]) and current_user.is_staff
 
@@ -32,12 +35,22 @@ def mfa_required() -> bool:
 @bp.route("/", methods=["GET", "POST"])
 def index() -> str | Response | tuple[str, int]:
     """Profile: name and email; links to password, two-step sign-in, and signing out everywhere."""
-    form = ProfileForm(obj=current_user)
+    pending = session.pop(PENDING_PROFILE_KEY, None) if request.method == "GET" else None
+    if isinstance(pending, dict):
+        # Back from re-authentication: what was typed before it is still here to save.
+        form = ProfileForm(formdata=None, data=pending)
+        flash(_("Check your changes and save them again."), "info")
+    else:
+        form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         if email != current_user.email:
             reauth = _needs_reauth()
             if reauth is not None:
+                session[PENDING_PROFILE_KEY] = {
+                    "display_name": form.display_name.data or "",
+                    "email": form.email.data or "",
+                }
                 flash(_("To change your email, enter your password again first."), "info")
                 return reauth
             try:
