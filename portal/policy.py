@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
+from .htmx import hx_redirect, is_htmx
 from .models import (
     FAMILY_SCOPES,
     STAFF_ROLES,
@@ -73,7 +74,11 @@ def guard_area(area: str) -> Response | None:
         flash(
             _("Set up two-step sign-in to continue. It keeps your clients' records safe."), "info"
         )
-        return redirect(url_for("account.mfa_setup"))
+        target = url_for("account.mfa_setup")
+        if is_htmx():
+            # A redirect would land the set-up page inside the element htmx was updating.
+            return hx_redirect(target)
+        return redirect(target)
     return None
 
 

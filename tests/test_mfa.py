@@ -315,6 +315,9 @@ def test_required_mfa_keeps_staff_out_until_they_set_it_up(client, frozen, role)
     assert login(client, user.email).headers["Location"] == "/staff/"
     response = client.get("/staff/")
     assert response.status_code == 302 and response.headers["Location"] == "/account/mfa"
+    # An htmx request is sent there too, as a navigation rather than a swapped-in page.
+    partial = client.get("/staff/clients?q=a", headers={"HX-Request": "true"})
+    assert partial.status_code == 204 and partial.headers["HX-Location"] == "/account/mfa"
     page = client.get("/account/mfa")
     assert "Your agency asks every staff member to use two-step sign-in." in text(page)
 
