@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from .extensions import db, login_manager
 from .htmx import hx_redirect, is_htmx
 from .models import (
+    CLINICAL_ROLES,
     FAMILY_SCOPES,
     STAFF_ROLES,
     CareTeamMember,
@@ -154,7 +155,7 @@ def _regular_condition(user: User) -> ColumnElement[bool]:
 
 def _client_condition(user: User) -> ColumnElement[bool]:
     """The SQL condition for the clients whose record this user may open."""
-    if user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM):
+    if user.role in CLINICAL_ROLES:
         # Emergency access ("break the glass") opens a record for a limited time.
         return or_(_regular_condition(user), _emergency_access(user.id))
     if user.role == Role.CLIENT:
@@ -232,14 +233,14 @@ def consents_in_force(user: User) -> Select[FamilyAccess]:
 
 def regular_clients(user: User) -> Select[Client]:
     """The clients a staff member sees without emergency access."""
-    if user.role not in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM):
+    if user.role not in CLINICAL_ROLES:
         return select(Client).where(false())
     return select(Client).where(_regular_condition(user))
 
 
 def emergency_access_for(user: User, client: Client) -> EmergencyAccess | None:
     """The access in force when this record is open only because the glass was broken."""
-    if user.role not in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM):
+    if user.role not in CLINICAL_ROLES:
         return None
     regular = db.session.scalar(
         select(Client.id).where(Client.id == client.id, _regular_condition(user))
@@ -259,12 +260,12 @@ def emergency_access_for(user: User, client: Client) -> EmergencyAccess | None:
 
 def may_use_emergency_access(user: User) -> bool:
     """Clinical staff may break the glass; administrators never see records."""
-    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
+    return user.role in CLINICAL_ROLES
 
 
 def may_list_clients(user: User) -> bool:
     """Clinical staff list clients; administrators run the system without seeing records."""
-    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
+    return user.role in CLINICAL_ROLES
 
 
 def may_edit_client(user: User) -> bool:
@@ -275,7 +276,7 @@ def may_edit_client(user: User) -> bool:
 
 def may_assess(user: User) -> bool:
     """Case managers, supervisors and care-team members fill in instruments."""
-    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR, Role.CARE_TEAM)
+    return user.role in CLINICAL_ROLES
 
 
 def may_reassign_primary(user: User) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
+    CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
     CareTeamMember,
@@ -230,7 +231,7 @@ def set_risk(client: Client, level: str, reason: str, *, actor: User, ip: str | 
 def add_care_team_member(
     client: Client, member: User, role_label: str, *, actor: User, ip: str | None
 ) -> CareTeamMember:
-    if member.role not in (Role.CARE_TEAM, Role.CASE_MANAGER, Role.SUPERVISOR) or not member.active:
+    if member.role not in CLINICAL_ROLES or not member.active:
         raise DomainError("only active clinical staff can join a care team")
     if any(m.user_id == member.id for m in client.care_team):
         raise DomainError("already on the care team")

@@ -25,6 +25,7 @@ from ..htmx import is_partial
 from ..labels import CLIENT_LANGUAGES, CLIENT_STATUS_LABELS
 from ..models import (
     CLIENT_STATUSES,
+    CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
     AuditEvent,
@@ -299,9 +300,7 @@ def _care_team_form(client: Client, formdata: Any = None) -> CareTeamForm:
     form = CareTeamForm(formdata=formdata)
     members = {m.user_id for m in client.care_team}
     staff = db.session.scalars(
-        select(User)
-        .where(User.role.in_([Role.CARE_TEAM, Role.CASE_MANAGER, Role.SUPERVISOR]), User.active)
-        .order_by(User.display_name)
+        select(User).where(User.role.in_(CLINICAL_ROLES), User.active).order_by(User.display_name)
     )
     form.user_id.choices = choices((u.id, u.display_name) for u in staff if u.id not in members)
     return form
