@@ -59,9 +59,9 @@ def may_enter(user: User, area: str) -> bool:
 
 def guard_area(area: str) -> Response | None:
     """A blueprint's ``before_request``: sign in first; 403 when the role may not enter."""
-    if not current_user.is_authenticated:
-        response: Response = login_manager.unauthorized()
-        return response
+    signed_out = guard_signed_in()
+    if signed_out is not None:
+        return signed_out
     if not may_enter(current_user, area):
         _audit_denied(current_user, object_type="area", object_id=area)
         db.session.commit()

@@ -27,7 +27,7 @@ from ..services import audit, passwords, sessions, tokens, users
 from ..services import mfa as mfa_service
 from . import bp, emails
 from .forms import ConfirmForm, EmailForm, LoginForm, LogoutForm, MfaForm, NewPasswordForm
-from .web import ENDED_KEY, begin_session, client_ip, current_session
+from .web import ENDED_KEY, begin_session, client_ip, current_session, fresh_session
 
 MFA_PENDING_KEY = "mfa_pending"
 MFA_PENDING_SECONDS = 5 * 60
@@ -90,10 +90,7 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("auth/login.html", form=form), 422
     user = check.user
     if user.has_mfa:
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        fresh_session()
         session[MFA_PENDING_KEY] = {
             "user_id": user.id,
             "at": utcnow().timestamp(),

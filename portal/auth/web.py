@@ -21,16 +21,21 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
-def begin_session(user: User, *, method: str) -> UserSession:
-    """Sign the user in on this browser with a fresh session (nothing from before survives)."""
+def fresh_session() -> None:
+    """Drop everything the session held before (a planted session dies), except the language."""
     locale = session.get(LOCALE_KEY)
     session.clear()
+    if locale:
+        session[LOCALE_KEY] = locale
+
+
+def begin_session(user: User, *, method: str) -> UserSession:
+    """Sign the user in on this browser with a fresh session (nothing from before survives)."""
+    fresh_session()
     token, record = sessions.start(
         user, ip=client_ip(), user_agent=request.headers.get("User-Agent")
     )
     session[SID_KEY] = token
-    if locale:
-        session[LOCALE_KEY] = locale
     login_user(user)
     g.user_session = record
     users.record_sign_in(user, ip=client_ip(), method=method)

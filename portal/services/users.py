@@ -112,6 +112,12 @@ def is_locked(email: str) -> bool:
     return locked_until is not None and locked_until > utcnow()
 
 
+def _spend_one_verification(password: str) -> None:
+    """The work of checking a password, with nothing to check it against (even timing)."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_DUMMY_HASH, password)
+
+
 def check_credentials(email: str, password: str, *, ip: str | None) -> SignInCheck:
     """Check an email and password against the lock-out counter and the stored hash.
 
@@ -123,8 +129,7 @@ def check_credentials(email: str, password: str, *, ip: str | None) -> SignInChe
     user = find_by_email(email)
     user_id = user.id if user is not None else None
     if is_locked(email):
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+        _spend_one_verification(password)
         audit.record(
             "login_failed",
             actor=None,
@@ -136,8 +141,7 @@ def check_credentials(email: str, password: str, *, ip: str | None) -> SignInChe
         )
         return SignInCheck("locked")
     if user is None:
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+        _spend_one_verification(password)
         reason = "unknown email"
     elif not verify_password(user, password):
         reason = "wrong password"
