@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -18,12 +18,16 @@ def available_locales() -> list[str]:
 
 def language_choices() -> list[tuple[str, str]]:
     """(code, name in that language) pairs for the language switcher."""
-    return [(code, _native_name(code)) for code in available_locales()]
+    return [(code, language_name(code, code)) for code in available_locales()]
 
 
-def _native_name(code: str) -> str:
-    """A language's name in that language: "Español", not "Spanish"."""
-    name = Locale.parse(code).get_display_name(code) or code
+def language_name(code: str, in_locale: str) -> str:
+    """A language's name as a reader of ``in_locale`` writes it, capitalised as a label:
+    ``language_name("es", "es")`` is "Español", ``language_name("es", "en")`` "Spanish"."""
+    try:
+        name = Locale.parse(code).get_display_name(in_locale) or code
+    except (ValueError, UnknownLocaleError):  # a stored code Babel does not know: show it
+        return code
     return name[:1].upper() + name[1:]
 
 

@@ -62,6 +62,11 @@ def _flush_or_conflict(record: Any) -> None:
         raise StaleEdit(record) from error
 
 
+def record_number_for(client_id: int) -> str:
+    """The number staff quote on the phone: WP- and the id, six digits."""
+    return f"WP-{client_id:06d}"
+
+
 def find_duplicates(legal_name: str, date_of_birth: date | None) -> list[Client]:
     """Clients with the same legal name (any case) and date of birth, whoever's they are."""
     if not legal_name or date_of_birth is None:
@@ -93,7 +98,7 @@ def create_client(
         client.primary_case_manager = actor
     db.session.add(client)
     db.session.flush()
-    client.record_number = f"WP-{client.id:06d}"
+    client.record_number = record_number_for(client.id)
     db.session.add(Episode(client_id=client.id, admitted_on=today))
     db.session.add(
         StatusChange(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import CareTeamMember, Client, FamilyAccess, Role, User
 from . import users
+from .clients import record_number_for
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _start_record(client: Client, born: date, risk: str) -> None:
     """What intake would have recorded: number, birth date, risk, first episode and status."""
     from ..models import Episode, StatusChange
 
-    client.record_number = f"WP-{client.id:06d}"
+    client.record_number = record_number_for(client.id)
     client.date_of_birth = born
     client.risk_level = risk
     client.risk_reason = "Reviewed at intake (demo data)"
@@ -296,7 +297,7 @@ def _load_generated_clients(psychiatrist: User) -> int:
             client.care_team.append(CareTeamMember(user=psychiatrist, role_label="psychiatrist"))
         db.session.add(client)
         db.session.flush()
-        client.record_number = f"WP-{client.id:06d}"
+        client.record_number = record_number_for(client.id)
         admitted = date(2026, 1, 5) + timedelta(days=n * 7)
         db.session.add(
             Episode(

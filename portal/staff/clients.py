@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from sqlalchemy import ColumnElement, asc, case, desc, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from .. import policy
+from .. import i18n, policy
 from ..auth.emails import send_invitation
 from ..auth.views import safe_next
 from ..auth.web import client_ip
@@ -74,11 +73,9 @@ def today() -> date:
 
 
 def language_choices() -> list[tuple[str, str]]:
+    """The languages a client may prefer, named in the reader's language."""
     locale = str(get_locale() or "en")
-    names = [
-        (code, Locale.parse(code).get_display_name(locale) or code) for code in CLIENT_LANGUAGES
-    ]
-    return [(code, name[:1].upper() + name[1:]) for code, name in names]
+    return [(code, i18n.language_name(code, locale)) for code in CLIENT_LANGUAGES]
 
 
 def _parse_date(text: str) -> date | None:
@@ -250,9 +247,7 @@ def _record_context(client: Client, tab: str) -> dict[str, Any]:
         "today": today(),
         "emergency": policy.emergency_access_for(current_user, client),
         "may_edit": policy.may_edit_client(current_user),
-        "language_name": dict(language_choices()).get(
-            client.preferred_language, client.preferred_language
-        ),
+        "language_name": i18n.language_name(client.preferred_language, str(get_locale() or "en")),
     }
 
 
@@ -666,13 +661,9 @@ def _access_page(
         consent_form=consent_form,
         consents=history,
         button=ButtonForm(),
-        now=_now(),
+        now=utcnow(),
         **_record_context(client, "access"),
     ), status
-
-
-def _now() -> datetime:
-    return utcnow()
 
 
 @bp.route("/clients/<int:client_id>/portal/invite", methods=["POST"])

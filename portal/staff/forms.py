@@ -11,7 +11,6 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -265,7 +264,3 @@ class TaskForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button with a CSRF token."""
-
-
-class VersionedButtonForm(FlaskForm):
-    version = IntegerField(widget=widgets.HiddenInput())
