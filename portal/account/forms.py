@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import NewPasswordForm
+from ..formutils import email_format, strip
 
 
 class ProfileForm(FlaskForm):
@@ -21,12 +22,9 @@ class ProfileForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Enter your email address.")),
             Length(max=254),
-            Email(
-                message=_l("Enter an email address like name@example.org."),
-                check_deliverability=False,
-            ),
+            email_format(),
         ],
-        filters=[lambda value: value.strip() if value else value],
+        filters=[strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 

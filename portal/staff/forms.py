@@ -19,19 +19,15 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..formutils import choices
+from ..formutils import choices, email_format, strip
 from ..labels import (
     CARE_TEAM_ROLE_LABELS,
     CLIENT_STATUS_LABELS,
     FAMILY_SCOPE_LABELS,
     RISK_LABELS,
 )
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _not_in_future(_form: FlaskForm, field: DateField) -> None:
@@ -52,14 +48,12 @@ class ClientForm(FlaskForm):
     legal_name = StringField(
         _l("Legal name"),
         validators=[DataRequired(message=_l("Enter the legal name.")), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     preferred_name = StringField(
-        _l("Preferred name"), validators=[Optional(), Length(max=120)], filters=[_strip]
+        _l("Preferred name"), validators=[Optional(), Length(max=120)], filters=[strip]
     )
-    pronouns = StringField(
-        _l("Pronouns"), validators=[Optional(), Length(max=40)], filters=[_strip]
-    )
+    pronouns = StringField(_l("Pronouns"), validators=[Optional(), Length(max=40)], filters=[strip])
     date_of_birth = DateField(
         _l("Date of birth"),
         validators=[Optional(), _not_in_future],
@@ -68,7 +62,7 @@ class ClientForm(FlaskForm):
     phone = StringField(
         _l("Phone"),
         validators=[Optional(), Length(max=40)],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "off", "inputmode": "tel"},
     )
     email = EmailField(
@@ -76,17 +70,14 @@ class ClientForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254),
-            Email(
-                message=_l("Enter an email address like name@example.org."),
-                check_deliverability=False,
-            ),
+            email_format(),
         ],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "off"},
     )
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)], filters=[_strip])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)], filters=[strip])
     referral_source = StringField(
-        _l("How referred"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("How referred"), validators=[Optional(), Length(max=200)], filters=[strip]
     )
     presenting_needs = TextAreaField(
         _l("Presenting needs"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 4}
@@ -115,18 +106,18 @@ class ContactForm(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     relationship_label = StringField(
-        _l("Relationship"), validators=[Optional(), Length(max=80)], filters=[_strip]
+        _l("Relationship"), validators=[Optional(), Length(max=80)], filters=[strip]
     )
     phone = StringField(
         _l("Phone"),
         validators=[Optional(), Length(max=40)],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"inputmode": "tel"},
     )
-    notes = StringField(_l("Notes"), validators=[Optional(), Length(max=300)], filters=[_strip])
+    notes = StringField(_l("Notes"), validators=[Optional(), Length(max=300)], filters=[strip])
     version = HiddenField()
 
 
@@ -186,12 +177,9 @@ class PortalInviteForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Enter the client's email address.")),
             Length(max=254),
-            Email(
-                message=_l("Enter an email address like name@example.org."),
-                check_deliverability=False,
-            ),
+            email_format(),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -204,19 +192,16 @@ class ConsentForm(FlaskForm):
     family_name = StringField(
         _l("Family member's name"),
         validators=[DataRequired(message=_l("Enter the family member's name.")), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
     )
     family_email = EmailField(
         _l("Family member's email"),
         validators=[
             DataRequired(message=_l("Enter the family member's email address.")),
             Length(max=254),
-            Email(
-                message=_l("Enter an email address like name@example.org."),
-                check_deliverability=False,
-            ),
+            email_format(),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     relationship_label = StringField(
         _l("Relationship to the client"),
@@ -224,23 +209,23 @@ class ConsentForm(FlaskForm):
             DataRequired(message=_l("Enter the relationship, for example Mother or Friend.")),
             Length(max=80),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     scopes = MultiCheckboxField(
         _l("What the client agrees to share"),
         choices=choices(FAMILY_SCOPE_LABELS.items()),
         validators=[DataRequired(message=_l("Choose at least one thing to share."))],
     )
-    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=200)], filters=[_strip])
+    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=200)], filters=[strip])
     expires_on = DateField(_l("Until (optional)"), validators=[Optional(), _not_in_past])
 
 
 class EmergencyAccessForm(FlaskForm):
     record_number = StringField(
-        _l("Record number"), validators=[Optional(), Length(max=20)], filters=[_strip]
+        _l("Record number"), validators=[Optional(), Length(max=20)], filters=[strip]
     )
     legal_name = StringField(
-        _l("Legal name"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("Legal name"), validators=[Optional(), Length(max=200)], filters=[strip]
     )
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     reason = TextAreaField(
@@ -257,7 +242,7 @@ class TaskForm(FlaskForm):
     title = StringField(
         _l("Task"),
         validators=[DataRequired(message=_l("Describe the task.")), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     due_on = DateField(_l("Due"), validators=[Optional()])
 
