@@ -25,6 +25,30 @@ def sign_in(browser: FlaskClient, user: User) -> FlaskClient:
     return browser
 
 
+# The columns of the truth tables. The client is Casey's (cm); Sam (supervisor) supervises
+# Casey, Tess (other_supervisor) does not; Pat (team) is on the care team, Nico (not_team) not.
+ROLES = (
+    "cm",
+    "cm_other",
+    "team",
+    "not_team",
+    "supervisor",
+    "other_supervisor",
+    "admin",
+    "client_user",
+    "family",
+    "anonymous",
+)
+
+
+def sign_in_as(browser: FlaskClient, agency: Any, role: str) -> FlaskClient:
+    """Sign in as one column of the truth table; "anonymous" only gets a CSRF token."""
+    if role == "anonymous":
+        browser.csrf = csrf_token(browser, "/login")  # type: ignore[attr-defined]
+        return browser
+    return sign_in(browser, getattr(agency, role))
+
+
 def post(
     browser: FlaskClient, path: str, data: dict[str, Any] | None = None, *, htmx: bool = False
 ) -> Any:

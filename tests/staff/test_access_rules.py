@@ -15,7 +15,7 @@ from portal.services import audit
 
 from ..factories import add_to_care_team, make_client, make_user
 from ..helpers import csrf_token
-from .support import HTMX, page, post, sign_in
+from .support import HTMX, ROLES, page, post, sign_in, sign_in_as
 
 # Each route once, as a browser would ask for it. Posts carry valid input, so that a user
 # who may use the route gets its normal answer (303 after a change; the invitation is sent
@@ -86,20 +86,6 @@ ROUTES: list[Route] = [
     ("emergency_review", "POST", lambda a: "/staff/emergency-access/{access}/review", _button),
 ]
 
-# The client is Casey's (cm); Sam (supervisor) supervises Casey, Tess (other_supervisor) does
-# not; Pat (team) is on the client's care team, Nico (not_team) is not.
-ROLES = (
-    "cm",
-    "cm_other",
-    "team",
-    "not_team",
-    "supervisor",
-    "other_supervisor",
-    "admin",
-    "client_user",
-    "family",
-    "anonymous",
-)
 TABLE: dict[str, tuple[int, ...]] = {
     # route:                  cm   cm_o team nott  sup  osup adm  cli  fam  anon
     "client_index": (200, 200, 200, 200, 200, 200, 403, 403, 403, 302),
@@ -177,10 +163,7 @@ def test_the_table_covers_every_route_of_the_client_record(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_route_truth_table(client, agency, role):
-    if role == "anonymous":
-        client.csrf = csrf_token(client, "/login")
-    else:
-        sign_in(client, getattr(agency, role))
+    sign_in_as(client, agency, role)
     column = ROLES.index(role)
     answers, hidden_content = {}, []
     for name, method, path, data in ROUTES:

@@ -17,8 +17,7 @@ from portal.models import Assessment, AuditEvent, Client, RiskChange, Role, Task
 from portal.services import assessments as assessment_service
 
 from ..factories import make_client, make_user
-from ..helpers import csrf_token
-from .support import HTMX, field_error, page, post, sign_in
+from .support import HTMX, ROLES, field_error, page, post, sign_in, sign_in_as
 
 EXTRA_DIR = Path(__file__).resolve().parent.parent / "instruments" / "extra"
 WITH_EXTRA = pytest.mark.parametrize(
@@ -144,18 +143,6 @@ ROUTES: list[tuple[str, str, str]] = [
     ("assessment_detail", "GET", "/{assessment}"),
     ("assessment_trend", "GET", "/trend/phq9"),
 ]
-ROLES = (
-    "cm",
-    "cm_other",
-    "team",
-    "not_team",
-    "supervisor",
-    "other_supervisor",
-    "admin",
-    "client_user",
-    "family",
-    "anonymous",
-)
 TABLE: dict[str, tuple[int, ...]] = {
     # route:                  cm   cm_o team nott  sup  osup adm  cli  fam  anon
     "assessment_index": (200, 404, 200, 404, 200, 404, 404, 403, 403, 302),
@@ -175,10 +162,7 @@ def test_the_table_covers_every_assessment_route(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_route_truth_table(client, agency, on_record, role):
-    if role == "anonymous":
-        client.csrf = csrf_token(client, "/login")
-    else:
-        sign_in(client, getattr(agency, role))
+    sign_in_as(client, agency, role)
     column = ROLES.index(role)
     answers, shown_when_refused = {}, []
     for name, method, tail in ROUTES:
