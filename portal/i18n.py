@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
@@ -48,6 +51,16 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """Every date and time is shown in the agency's time zone."""
     return str(current_app.config["TIMEZONE"])
+
+
+def agency_zone() -> ZoneInfo:
+    """The agency's time zone (``TIMEZONE``): what "today" means for everyone using the app."""
+    return ZoneInfo(str(current_app.config["TIMEZONE"]))
+
+
+def agency_today() -> date:
+    """Today's date in the agency's time zone."""
+    return datetime.now(agency_zone()).date()
 
 
 def text_direction(locale: str) -> str:

@@ -8,9 +8,9 @@ from flask_babel import ngettext
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..auth.views import safe_next
 from ..auth.web import begin_session, client_ip, current_session
 from ..extensions import db
+from ..navigation import safe_next
 from ..services import mfa, passwords, sessions, users
 from . import bp
 from .forms import ButtonForm, ChangePasswordForm, MfaEnableForm, ProfileForm, ReauthForm

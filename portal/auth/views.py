@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     abort,
     current_app,
@@ -23,6 +21,7 @@ from werkzeug.wrappers import Response
 from .. import policy
 from ..extensions import db
 from ..models import Role, User, utcnow
+from ..navigation import safe_next
 from ..services import audit, passwords, sessions, tokens, users
 from ..services import mfa as mfa_service
 from . import bp, emails
@@ -32,19 +31,6 @@ from .web import ENDED_KEY, begin_session, client_ip, current_session, fresh_ses
 MFA_PENDING_KEY = "mfa_pending"
 MFA_PENDING_SECONDS = 5 * 60
 LINK_ROLES = frozenset({Role.CLIENT, Role.FAMILY})
-
-
-def safe_next(target: str | None) -> str | None:
-    """Accept only a local path: no scheme, no host, no protocol-relative //, no backslash."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    return target
 
 
 def _after_sign_in(user: User, target: str | None) -> str:

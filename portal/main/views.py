@@ -9,9 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
-from ..auth.views import safe_next
 from ..extensions import csrf, db
 from ..formutils import choices
+from ..navigation import safe_next
 from ..services import users
 from . import bp
 from .forms import LanguageForm

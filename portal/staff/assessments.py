@@ -11,14 +11,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import charts, policy
+from .. import charts, i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
 from ..instruments import Instrument
 from ..models import Assessment, Client
 from ..services import assessments
 from . import bp
-from .clients import _audit_view, _load, _record_context, today
+from .clients import _audit_view, _load, _record_context
 from .forms import ButtonForm
 
 
@@ -99,7 +99,7 @@ def assessment_new(client_id: int, code: str) -> Response | str | tuple[str, int
                 notes,
                 actor=current_user,
                 ip=client_ip(),
-                today=today(),
+                today=i18n.agency_today(),
             )
             db.session.commit()
             return redirect(

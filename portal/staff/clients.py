@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -16,7 +15,6 @@ from werkzeug.wrappers import Response
 
 from .. import i18n, policy
 from ..auth.emails import send_invitation
-from ..auth.views import safe_next
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
@@ -40,6 +38,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..navigation import safe_next
 from ..services import audit, clients, consents, portal_accounts, tasks, tokens
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
 from . import bp
@@ -65,11 +64,6 @@ SORTS = {
     "dob": lambda: Client.date_of_birth,
     "newest": lambda: Client.created_at,
 }
-
-
-def today() -> date:
-    """Today in the agency's time zone."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -179,7 +173,7 @@ def client_index() -> Response | str:
         "total": total,
         "pages": pages,
         "f": f,
-        "today": today(),
+        "today": i18n.agency_today(),
         "case_managers": _case_managers(),
         "languages": language_choices(),
     }
@@ -215,7 +209,7 @@ def client_new() -> Response | str | tuple[str, int]:
                 status=form.status.data or "referred",
                 actor=current_user,
                 ip=client_ip(),
-                today=today(),
+                today=i18n.agency_today(),
             )
             db.session.commit()
             flash(_("Record created for %(name)s.", name=client.display_name), "success")
@@ -244,7 +238,7 @@ def _record_context(client: Client, tab: str) -> dict[str, Any]:
     return {
         "client": client,
         "tab": tab,
-        "today": today(),
+        "today": i18n.agency_today(),
         "emergency": policy.emergency_access_for(current_user, client),
         "may_edit": policy.may_edit_client(current_user),
         "language_name": i18n.language_name(client.preferred_language, str(get_locale() or "en")),
@@ -713,7 +707,7 @@ def consent_create(client_id: int) -> Response | str | tuple[str, int]:
             )
             expires = None
             if form.expires_on.data is not None:
-                zone = ZoneInfo(current_app.config["TIMEZONE"])
+                zone = i18n.agency_zone()
                 expires = datetime.combine(form.expires_on.data, datetime.max.time(), zone)
             consents.grant(
                 client,
