@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..formutils import choices, email_format, strip
+from ..i18n import agency_today
 from ..labels import (
     CARE_TEAM_ROLE_LABELS,
     CLIENT_STATUS_LABELS,
@@ -31,14 +30,14 @@ from ..labels import (
 
 
 def _not_in_future(_form: FlaskForm, field: DateField) -> None:
-    if field.data is not None and field.data > date.today():
+    if field.data is not None and field.data > agency_today():
         raise ValidationError(_l("The date of birth cannot be in the future."))
     if field.data is not None and field.data.year < 1900:
         raise ValidationError(_l("Check the year of the date of birth."))
 
 
 def _not_in_past(_form: FlaskForm, field: DateField) -> None:
-    if field.data is not None and field.data < date.today():
+    if field.data is not None and field.data < agency_today():
         raise ValidationError(_l("The end date cannot be in the past."))
 
 
@@ -125,7 +124,7 @@ class StatusForm(FlaskForm):
     # Any status may be posted; the lifecycle (not the form) says which change is legal.
     to_status = SelectField(_l("New status"), validators=[DataRequired()], validate_choice=False)
     effective_on = DateField(
-        _l("Date"), validators=[DataRequired(message=_l("Enter the date."))], default=date.today
+        _l("Date"), validators=[DataRequired(message=_l("Enter the date."))], default=agency_today
     )
     reason = TextAreaField(
         _l("Reason"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2}
