@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test test-fast test-browser lint format translations compile-translations db demo venv browser clean
+.PHONY: run test test-fast test-browser lint format translations compile-translations db demo venv system clean
 
 venv: $(STAMP)
 
@@ -34,19 +34,19 @@ db: $(STAMP)
 demo: db
 	$(FLASK) demo
 
-run: compile-translations demo
+run: compile-translations system demo
 	$(FLASK) run --host 127.0.0.1 --port 5000 --no-debugger --no-reload
 
-browser:
-	@./scripts/ensure-chromium
+system:
+	@./scripts/ensure-system-packages
 
-test: compile-translations browser
+test: compile-translations system
 	$(BIN)/pytest -q
 
 test-fast: compile-translations
 	$(BIN)/pytest -q --ignore=tests/browser
 
-test-browser: compile-translations browser
+test-browser: compile-translations system
 	$(BIN)/pytest -q tests/browser
 
 lint: $(STAMP)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from .instruments import Instrument
 
@@ -18,7 +19,7 @@ class Point:
     x: float
     y: float
     total: int
-    when: datetime
+    when: date
     band: str
     reliable: str | None  # "better", "worse" or None
 
@@ -85,4 +86,21 @@ def trend(instrument: Instrument, rows: list[tuple[datetime, int]], locale: str)
                 reliable = "worse"
         chart.points.append(Point(x, y(total), total, when, band_label, reliable))
         previous = total
+    return chart
+
+
+def progress(entries: list[Any]) -> Trend:
+    """A goal's progress ratings (0-100 %) over time, oldest first."""
+    plot_h = HEIGHT - TOP - BOTTOM
+    chart = Trend()
+
+    def y(value: float) -> float:
+        return TOP + plot_h - (value / 100) * plot_h
+
+    chart.ticks = [(y(v), v) for v in (0, 25, 50, 75, 100)]
+    count = len(entries)
+    step = chart.plot_width / max(count - 1, 1)
+    for index, entry in enumerate(entries):
+        x = LEFT + (index * step if count > 1 else chart.plot_width / 2)
+        chart.points.append(Point(x, y(entry.rating), entry.rating, entry.recorded_on, "", None))
     return chart

@@ -73,6 +73,10 @@ class Config:
     # More instrument files (JSON) beside the shipped ones, e.g. an agency's own.
     INSTRUMENT_DIRS: tuple[str, ...] = ()
     MFA_ISSUER = "Waypoint"
+    # Care plans: when a signed plan is due for review, and whether a supervisor approves it
+    # before it comes into force (an agency's choice).
+    CARE_PLAN_REVIEW_DAYS = 90
+    CARE_PLAN_APPROVAL_REQUIRED = False
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.
     MAIL_BACKEND = "file"

@@ -37,6 +37,34 @@ RISK_LABELS = {
     "high": _l("High"),
 }
 
+GOAL_STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "achieved": _l("Achieved"),
+    "discontinued": _l("Discontinued"),
+}
+
+PLAN_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "awaiting_approval": _l("Signed, awaiting approval"),
+    "active": _l("In force"),
+    "superseded": _l("Replaced by a later version"),
+}
+
+LIFE_DOMAIN_LABELS = {
+    "mental_health": _l("Mental health"),
+    "housing": _l("Housing"),
+    "employment": _l("Employment"),
+    "education": _l("Education"),
+    "income": _l("Income and benefits"),
+    "physical_health": _l("Physical health"),
+    "substance_use": _l("Substance use"),
+    "legal": _l("Legal"),
+    "social_support": _l("Social support"),
+    "transportation": _l("Transportation"),
+    "daily_living": _l("Daily living"),
+}
+
 CARE_TEAM_ROLE_LABELS = {
     "psychiatrist": _l("Psychiatrist"),
     "nurse": _l("Nurse"),
@@ -84,6 +112,11 @@ def activity_label(event: Any) -> str:
         ("create", "task"): _l("Task added"),
         ("create", "assessment"): _l("Assessment completed"),
         ("update", "task"): _l("Task done"),
+        ("create", "care_plan"): _l("Care plan draft started"),
+        ("sign", "care_plan"): _l("Care plan signed"),
+        ("approve", "care_plan"): _l("Care plan approved"),
+        ("acknowledge", "care_plan"): _l("Care plan acknowledged by the client"),
+        ("create", "goal_progress"): _l("Goal progress recorded"),
     }
     label = labels.get((action, kind or ""))
     return str(label) if label is not None else _("Record changed")

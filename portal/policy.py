@@ -24,11 +24,15 @@ from .models import (
     CLINICAL_ROLES,
     FAMILY_SCOPES,
     STAFF_ROLES,
+    CarePlan,
     CareTeamMember,
     Client,
     EmergencyAccess,
     EmergencyContact,
     FamilyAccess,
+    Goal,
+    Intervention,
+    Objective,
     Role,
     Task,
     User,
@@ -279,6 +283,20 @@ def may_assess(user: User) -> bool:
     return user.role in CLINICAL_ROLES
 
 
+def may_edit_plan(user: User) -> bool:
+    """Case managers and supervisors write and sign care plans; the care team reads them."""
+    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR)
+
+
+def may_approve_plan(user: User) -> bool:
+    return user.role == Role.SUPERVISOR
+
+
+def may_record_progress(user: User) -> bool:
+    """Anyone on the clinical side who works with the client records progress on a goal."""
+    return user.role in CLINICAL_ROLES
+
+
 def may_reassign_primary(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 
@@ -311,6 +329,38 @@ def get_consent_or_404(client: Client, consent_id: int) -> FamilyAccess:
     """A family consent of a client the user may see."""
     consent: FamilyAccess = _child_or_404(FamilyAccess, consent_id, client)
     return consent
+
+
+def get_plan_or_404(client: Client, plan_id: int) -> CarePlan:
+    """A version of the care plan of a client the user may see."""
+    plan: CarePlan = _child_or_404(CarePlan, plan_id, client)
+    return plan
+
+
+def get_plan_part_or_404(
+    client: Client, kind: str, part_id: int
+) -> Goal | Objective | Intervention:
+    """A goal, objective or intervention of a client the user may see."""
+    if kind == "goal":
+        goal: Goal = _child_or_404(Goal, part_id, client)
+        return goal
+    if kind == "objective":
+        objective: Objective | None = db.session.scalar(
+            select(Objective)
+            .join(Goal, Goal.id == Objective.goal_id)
+            .where(Objective.id == part_id, Goal.client_id == client.id)
+        )
+        if objective is not None:
+            return objective
+    elif kind == "intervention":
+        intervention: Intervention | None = db.session.scalar(
+            select(Intervention)
+            .join(Goal, Goal.id == Intervention.goal_id)
+            .where(Intervention.id == part_id, Goal.client_id == client.id)
+        )
+        if intervention is not None:
+            return intervention
+    abort(404)
 
 
 def visible_tasks(user: User) -> Select[Task]:

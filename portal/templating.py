@@ -52,6 +52,9 @@ def template_context() -> dict[str, Any]:
         "scope_labels": labels.FAMILY_SCOPE_LABELS,
         "scope_order": FAMILY_SCOPES,
         "risk_labels": labels.RISK_LABELS,
+        "goal_status_labels": labels.GOAL_STATUS_LABELS,
+        "life_domain_labels": labels.LIFE_DOMAIN_LABELS,
+        "plan_status_labels": labels.PLAN_STATUS_LABELS,
         "care_team_role": labels.care_team_role,
         "activity_label": labels.activity_label,
     }

@@ -4,6 +4,17 @@ from .assessment import Assessment
 from .audit import GENESIS_HASH, AuditEvent, AuditHead
 from .auth import AuthToken, RecoveryCode, SignInThrottle, UserSession
 from .base import UTCDateTime, utcnow
+from .care_plan import (
+    GOAL_STATUSES,
+    LIFE_DOMAINS,
+    PLAN_STATUSES,
+    CarePlan,
+    Goal,
+    GoalProgress,
+    Intervention,
+    Objective,
+    new_key,
+)
 from .client import (
     CLIENT_STATUSES,
     FAMILY_SCOPES,
@@ -22,6 +33,15 @@ from .client import (
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
+    "GOAL_STATUSES",
+    "LIFE_DOMAINS",
+    "PLAN_STATUSES",
+    "CarePlan",
+    "Goal",
+    "GoalProgress",
+    "Intervention",
+    "Objective",
+    "new_key",
     "CLIENT_STATUSES",
     "CLINICAL_ROLES",
     "RISK_LEVELS",

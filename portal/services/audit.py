@@ -22,6 +22,8 @@ ACTIONS = frozenset(
         "update",
         "delete",
         "sign",
+        "approve",
+        "acknowledge",
         "export",
         "print",
         "login",

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import CareTeamMember, Client, FamilyAccess, Role, User
 from . import users
 from .clients import record_number_for
+from .demo_plans import load_demo_plans
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,8 @@ def load_demo() -> int:
     created += _load_generated_clients(psychiatrist)
     db.session.flush()
     created += _load_assessments()
+    db.session.flush()
+    created += load_demo_plans()
     db.session.flush()
     return created
 

@@ -14,4 +14,4 @@ def guard() -> ResponseReturnValue | None:
     return policy.guard_area("staff")
 
 
-from . import assessments, clients, emergency, views  # noqa: E402, F401
+from . import assessments, care_plans, clients, emergency, views  # noqa: E402, F401

@@ -26,6 +26,7 @@ from ..models import (
     RISK_LEVELS,
     STATUS_TRANSITIONS,
     AuditEvent,
+    CarePlan,
     CareTeamMember,
     Client,
     EmergencyContact,
@@ -39,7 +40,7 @@ from ..models import (
     utcnow,
 )
 from ..navigation import safe_next
-from ..services import audit, clients, consents, portal_accounts, tasks, tokens
+from ..services import audit, care_plans, clients, consents, portal_accounts, tasks, tokens
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
 from . import bp
 from .forms import (
@@ -104,6 +105,7 @@ def _filters() -> dict[str, Any]:
         "scope": args.get("scope", "all")
         if args.get("scope") in ("all", "mine", "team")
         else "all",
+        "review": args.get("review") == "overdue",
         "sort": args.get("sort", "name") if args.get("sort") in SORTS else "name",
         "page": max(1, args.get("page", 1, type=int) or 1),
     }
@@ -130,6 +132,13 @@ def _caseload_query(f: dict[str, Any]) -> Any:
         query = query.where(Client.primary_case_manager_id == f["cm"])
     if f["language"]:
         query = query.where(Client.preferred_language == f["language"])
+    if f["review"]:
+        query = query.where(
+            exists().where(
+                CarePlan.client_id == Client.id,
+                *care_plans.review_overdue_condition(i18n.agency_today()),
+            )
+        )
     if f["scope"] == "mine":
         query = query.where(Client.primary_case_manager_id == current_user.id)
     elif f["scope"] == "team":
@@ -168,12 +177,14 @@ def client_index() -> Response | str:
         detail=",".join(str(c.id) for c in rows)[:255] or None,
     )
     db.session.commit()
+    today = i18n.agency_today()
     context = {
         "clients": rows,
+        "overdue_ids": care_plans.clients_with_overdue_review([c.id for c in rows], today),
         "total": total,
         "pages": pages,
         "f": f,
-        "today": i18n.agency_today(),
+        "today": today,
         "case_managers": _case_managers(),
         "languages": language_choices(),
     }
@@ -273,7 +284,10 @@ def client_detail(client_id: int) -> str:
         .where(CareTeamMember.client_id == client.id)
         .order_by(CareTeamMember.id)
     ).all()
+    plan = care_plans.latest_signed(client)
     context.update(
+        plan=plan,
+        plan_goals=care_plans.current_goals(client, plan) if plan else [],
         team=team,
         contacts=client.emergency_contacts,
         contact_form=ContactForm(formdata=None),

@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -17,7 +18,7 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..formutils import choices, email_format, strip
 from ..i18n import agency_today
@@ -25,6 +26,8 @@ from ..labels import (
     CARE_TEAM_ROLE_LABELS,
     CLIENT_STATUS_LABELS,
     FAMILY_SCOPE_LABELS,
+    GOAL_STATUS_LABELS,
+    LIFE_DOMAIN_LABELS,
     RISK_LABELS,
 )
 
@@ -248,3 +251,92 @@ class TaskForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button with a CSRF token."""
+
+
+# --- care plans ------------------------------------------------------------------------------
+
+
+def _progress_field(label: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=_l("Enter a number from 0 to 100.")),
+            NumberRange(min=0, max=100, message=_l("Enter a number from 0 to 100.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 100},
+    )
+
+
+class GoalForm(FlaskForm):
+    description = TextAreaField(
+        _l("Goal, in the client's own words"),
+        validators=[DataRequired(message=_l("Write the goal.")), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    domain = SelectField(_l("Life domain"), choices=choices(LIFE_DOMAIN_LABELS.items()))
+    target_date = DateField(_l("Target date"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=choices(GOAL_STATUS_LABELS.items()))
+    progress = _progress_field(_l("Progress (0–100%)"))
+    version = HiddenField()
+
+
+class ObjectiveForm(FlaskForm):
+    description = TextAreaField(
+        _l("Objective: a measurable step"),
+        validators=[DataRequired(message=_l("Describe the step.")), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    target_date = DateField(_l("Target date"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=choices(GOAL_STATUS_LABELS.items()))
+    version = HiddenField()
+
+
+class InterventionForm(FlaskForm):
+    description = TextAreaField(
+        _l("Intervention: what will be done"),
+        validators=[DataRequired(message=_l("Describe the intervention.")), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    responsible = StringField(_l("Who"), validators=[Optional(), Length(max=200)], filters=[strip])
+    frequency = StringField(
+        _l("How often"), validators=[Optional(), Length(max=200)], filters=[strip]
+    )
+    version = HiddenField()
+
+
+def _after_today(_form: FlaskForm, field: DateField) -> None:
+    if field.data is not None and field.data <= agency_today():
+        raise ValidationError(_l("The review date must be after today."))
+
+
+class SignPlanForm(FlaskForm):
+    review_due_on = DateField(
+        _l("Review due"),
+        validators=[InputRequired(message=_l("Enter the review date.")), _after_today],
+    )
+    confirm = BooleanField(
+        _l("I have gone through this plan with the client and sign it."),
+        validators=[DataRequired(message=_l("Confirm that you sign the plan."))],
+    )
+
+
+def _not_after_today(_form: FlaskForm, field: DateField) -> None:
+    if field.data is not None and field.data > agency_today():
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
+class ProgressForm(FlaskForm):
+    recorded_on = DateField(
+        _l("Date"),
+        validators=[InputRequired(message=_l("Enter the date.")), _not_after_today],
+    )
+    rating = _progress_field(_l("Progress towards the goal (0–100%)"))
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )

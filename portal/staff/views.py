@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
+from ..i18n import agency_today
 from ..models import AuditEvent, Client, Role, Task, User
-from ..services import audit
+from ..services import audit, care_plans
 from . import bp
 from .forms import ButtonForm
 
@@ -78,13 +79,23 @@ def home() -> str:
             )
         )
     }
+    mine_ids = policy.regular_clients(current_user).with_only_columns(Client.id)
+    today = agency_today()
+    overdue = care_plans.overdue_reviews(mine_ids, today)
+    to_approve = (
+        care_plans.awaiting_approval(mine_ids) if policy.may_approve_plan(current_user) else []
+    )
     audit.record(
         "view",
         actor=current_user,
         ip=request.remote_addr,
         object_type="client_list",
         object_id="dashboard",
-        detail=",".join(str(c.id) for c in [*high_risk, *recently_viewed])[:255] or None,
+        detail=",".join(
+            str(c.id)
+            for c in [*high_risk, *recently_viewed, *(c for _p, c in overdue + to_approve)]
+        )[:255]
+        or None,
     )
     db.session.commit()
     return render_template(
@@ -98,4 +109,7 @@ def home() -> str:
         activity=[(e, names.get(e.client_id or 0)) for e in activity],
         button=ButtonForm(),
         may_review=policy.may_review_emergency_access(current_user),
+        overdue_reviews=overdue,
+        to_approve=to_approve,
+        today=today,
     )
