@@ -266,9 +266,24 @@ def _timeline(client: Client) -> list[tuple[AuditEvent, User | None]]:
             AuditEvent.action != "access_denied",
         )
         .order_by(AuditEvent.id.desc())
-        .limit(30)
+        .limit(60)
     ).all()
-    return [(event, user) for event, user in rows]
+    # A run of edits to one thing by one person (a plan drafted goal by goal) is one line.
+    lines: list[tuple[AuditEvent, User | None]] = []
+    for event, user in rows:
+        if lines and _same_work(lines[-1][0], event):
+            continue
+        lines.append((event, user))
+    return lines[:30]
+
+
+def _same_work(newer: AuditEvent, older: AuditEvent) -> bool:
+    return (newer.action, newer.object_type, newer.object_id, newer.actor_id) == (
+        older.action,
+        older.object_type,
+        older.object_id,
+        older.actor_id,
+    ) and newer.action == "update"
 
 
 @bp.route("/clients/<int:client_id>")
