@@ -77,6 +77,9 @@ class Config:
     # before it comes into force (an agency's choice).
     CARE_PLAN_REVIEW_DAYS = 90
     CARE_PLAN_APPROVAL_REQUIRED = False
+    # Uploaded documents: a folder outside the web root (default: instance/documents).
+    DOCUMENT_FOLDER: str | None = None
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.
     MAIL_BACKEND = "file"

@@ -19,7 +19,7 @@ def _page(template: str, status: int, **context: object) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Register the handlers for 400, 403, 404, 405 and 500."""
+    """Register the handlers for 400, 403, 404, 405, 413, 429 and 500."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -37,6 +37,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(405)
     def not_allowed(_error: HTTPException) -> tuple[str, int]:
         return _page("errors/405.html", 405)
+
+    @app.errorhandler(413)
+    def too_large(_error: HTTPException) -> tuple[str, int]:
+        message = _(
+            "What you sent is too large (a document may be up to 10 MB). "
+            "Go back and choose a smaller file."
+        )
+        return _page("errors/400.html", 413, message=message)
 
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> Response:

@@ -65,6 +65,56 @@ LIFE_DOMAIN_LABELS = {
     "daily_living": _l("Daily living"),
 }
 
+CONTACT_TYPE_LABELS = {
+    "office": _l("Office visit"),
+    "phone": _l("Phone call"),
+    "video": _l("Video call"),
+    "home_visit": _l("Home visit"),
+    "collateral": _l("Collateral contact"),
+    "team_meeting": _l("Team meeting"),
+    "crisis": _l("Crisis contact"),
+}
+
+NOTE_FORMAT_LABELS = {
+    "dap": _l("DAP (data, assessment, plan)"),
+    "soap": _l("SOAP (subjective, objective, assessment, plan)"),
+    "birp": _l("BIRP (behavior, intervention, response, plan)"),
+    "narrative": _l("Narrative"),
+}
+
+# Each section of a note format: its label and a hint for the writer.
+SECTION_LABELS = {
+    "data": (_l("Data"), _l("What you saw and heard: facts, the client's words, what happened.")),
+    "assessment": (_l("Assessment"), _l("What it means: progress, risk, your clinical view.")),
+    "plan": (_l("Plan"), _l("What happens next, who does it, and when.")),
+    "subjective": (_l("Subjective"), _l("What the client reports, in their words.")),
+    "objective": (_l("Objective"), _l("What you observed: appearance, behavior, measures.")),
+    "behavior": (_l("Behavior"), _l("The client's presentation and what they said or did.")),
+    "intervention": (_l("Intervention"), _l("What you did: skills taught, support, referrals.")),
+    "response": (_l("Response"), _l("How the client responded to the intervention.")),
+    "narrative": (_l("Note"), _l("What happened in this contact and what comes next.")),
+}
+
+TASK_KIND_LABELS = {
+    "disability": _l("Disability application (SSI/SSDI)"),
+    "insurance": _l("Insurance (Medicaid)"),
+    "housing": _l("Housing application"),
+    "release": _l("Release of information"),
+    "follow_up": _l("Follow-up"),
+    "other": _l("Other"),
+}
+
+DOCUMENT_KIND_LABELS = {
+    "consent": _l("Consent form"),
+    "release": _l("Release of information"),
+    "id": _l("Identification"),
+    "benefits": _l("Benefits letter"),
+    "medical": _l("Medical record"),
+    "housing": _l("Housing document"),
+    "letter": _l("Letter"),
+    "other": _l("Other"),
+}
+
 CARE_TEAM_ROLE_LABELS = {
     "psychiatrist": _l("Psychiatrist"),
     "nurse": _l("Nurse"),
@@ -96,6 +146,10 @@ def activity_label(event: Any) -> str:
         )
     if action == "risk_change":
         return _("Risk level set to %(level)s", level=RISK_LABELS.get(detail, detail))
+    if kind == "progress_note" and detail.startswith("addendum"):
+        return _("Addendum added to a note")
+    if kind == "progress_note" and detail == "co-signature":
+        return _("Note co-signed")
     labels = {
         ("create", "client"): _l("Record created"),
         ("update", "client"): _l("Details changed"),
@@ -119,6 +173,13 @@ def activity_label(event: Any) -> str:
         ("approve", "care_plan"): _l("Care plan approved"),
         ("acknowledge", "care_plan"): _l("Care plan acknowledged by the client"),
         ("create", "goal_progress"): _l("Goal progress recorded"),
+        ("create", "progress_note"): _l("Note started"),
+        ("update", "progress_note"): _l("Note draft saved"),
+        ("sign", "progress_note"): _l("Note signed"),
+        ("create", "document"): _l("Document uploaded"),
+        ("export", "document"): _l("Document downloaded"),
+        ("delete", "document"): _l("Document removed"),
+        ("create", "team_meeting"): _l("Discussed at a team meeting"),
     }
     label = labels.get((action, kind or ""))
     return str(label) if label is not None else _("Record changed")

@@ -27,12 +27,14 @@ from .models import (
     CarePlan,
     CareTeamMember,
     Client,
+    Document,
     EmergencyAccess,
     EmergencyContact,
     FamilyAccess,
     Goal,
     Intervention,
     Objective,
+    ProgressNote,
     Role,
     Task,
     User,
@@ -297,6 +299,15 @@ def may_record_progress(user: User) -> bool:
     return user.role in CLINICAL_ROLES
 
 
+def may_write_notes(user: User) -> bool:
+    """Everyone on the clinical side documents their own contacts."""
+    return user.role in CLINICAL_ROLES
+
+
+def may_cosign(user: User) -> bool:
+    return user.role == Role.SUPERVISOR
+
+
 def may_reassign_primary(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 
@@ -363,11 +374,33 @@ def get_plan_part_or_404(
     abort(404)
 
 
+def get_document_or_404(client: Client, document_id: int) -> Document:
+    """A document (not removed) of a client the user may see."""
+    document: Document = _child_or_404(Document, document_id, client)
+    if document.deleted_at is not None:
+        abort(404)
+    return document
+
+
+def get_note_or_404(client: Client, note_id: int, *, for_user: User) -> ProgressNote:
+    """A note of a client the user may see: signed notes are the record's, a draft is only
+    its author's (to anyone else it does not exist)."""
+    note: ProgressNote = _child_or_404(ProgressNote, note_id, client)
+    if not note.is_signed and note.author_id != for_user.id:
+        abort(404)
+    return note
+
+
 def visible_tasks(user: User) -> Select[Task]:
-    """Tasks assigned to the user, or about clients the user may see."""
+    """Tasks assigned to or created by the user, tasks of the people a supervisor supervises,
+    and tasks about clients the user may see."""
+    supervised = select(User.id).where(User.supervisor_id == user.id)
     return select(Task).where(
         or_(
             Task.assignee_id == user.id,
+            Task.created_by_id == user.id,
+            # A supervisee's general task; their tasks about clients go by the client rule.
+            and_(Task.assignee_id.in_(supervised), Task.client_id.is_(None)),
             Task.client_id.in_(visible_clients(user).with_only_columns(Client.id)),
         )
     )

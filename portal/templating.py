@@ -55,6 +55,11 @@ def template_context() -> dict[str, Any]:
         "goal_status_labels": labels.GOAL_STATUS_LABELS,
         "life_domain_labels": labels.LIFE_DOMAIN_LABELS,
         "plan_status_labels": labels.PLAN_STATUS_LABELS,
+        "contact_type_labels": labels.CONTACT_TYPE_LABELS,
+        "note_format_labels": labels.NOTE_FORMAT_LABELS,
+        "section_labels": labels.SECTION_LABELS,
+        "task_kind_labels": labels.TASK_KIND_LABELS,
+        "document_kind_labels": labels.DOCUMENT_KIND_LABELS,
         "care_team_role": labels.care_team_role,
         "activity_label": labels.activity_label,
     }

@@ -20,6 +20,7 @@ from .client import (
     FAMILY_SCOPES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
+    TASK_KINDS,
     CareTeamMember,
     Client,
     EmergencyAccess,
@@ -29,10 +30,33 @@ from .client import (
     RiskChange,
     StatusChange,
     Task,
+    TaskItem,
+)
+from .document import DOCUMENT_KINDS, DOCUMENT_TYPES, Document
+from .note import (
+    CONTACT_TYPES,
+    LATE_ENTRY_HOURS,
+    NOTE_FORMATS,
+    NoteAddendum,
+    NoteCosignature,
+    ProgressNote,
+    TeamMeeting,
 )
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
+    "CONTACT_TYPES",
+    "DOCUMENT_KINDS",
+    "DOCUMENT_TYPES",
+    "LATE_ENTRY_HOURS",
+    "NOTE_FORMATS",
+    "TASK_KINDS",
+    "Document",
+    "NoteAddendum",
+    "NoteCosignature",
+    "ProgressNote",
+    "TaskItem",
+    "TeamMeeting",
     "GOAL_STATUSES",
     "LIFE_DOMAINS",
     "PLAN_STATUSES",

@@ -231,18 +231,28 @@ class EmergencyAccess(db.Model):  # type: ignore[name-defined,misc]
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
 
+TASK_KINDS = ("disability", "insurance", "housing", "release", "follow_up", "other")
+
+
 class Task(db.Model):  # type: ignore[name-defined,misc]
-    """A follow-up or piece of paperwork; later parts create them, the dashboard lists them."""
+    """A follow-up or piece of paperwork (an SSI application, a Medicaid renewal, a release
+    of information), on a client or general, with a checklist."""
 
     __tablename__ = "task"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status_known"),
+        CheckConstraint(
+            "kind IN ('disability', 'insurance', 'housing', 'release', 'follow_up', 'other')",
+            name="kind_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="follow_up", server_default="follow_up")
+    notes: Mapped[str | None] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
@@ -252,5 +262,27 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
 
     client: Mapped[Client | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    items: Mapped[list[TaskItem]] = relationship(
+        back_populates="task",
+        order_by="TaskItem.position, TaskItem.id",
+        cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+    def overdue(self, today: date) -> bool:
+        return self.status == "open" and self.due_on is not None and self.due_on < today
+
+
+class TaskItem(db.Model):  # type: ignore[name-defined,misc]
+    """One step of a task's checklist ("birth certificate copied", "form SSA-3368 sent")."""
+
+    __tablename__ = "task_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    done: Mapped[bool] = mapped_column(default=False, server_default=false())
+    position: Mapped[int] = mapped_column(default=0)
+
+    task: Mapped[Task] = relationship(back_populates="items")

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, func, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     # A case manager's supervisor: supervisors see their team's clients.
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Notes this person signs wait for their supervisor's co-signature (interns, new staff).
+    requires_cosign: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import CareTeamMember, Client, FamilyAccess, Role, User
 from . import users
 from .clients import record_number_for
+from .demo_notes import load_demo_notes
 from .demo_plans import load_demo_plans
 
 
@@ -137,6 +138,8 @@ def load_demo() -> int:
     supervisor = _user("supervisor@example.org")
     for email in ("cm@example.org", "cm2@example.org", "cm3@example.org"):
         _user(email).supervisor = supervisor
+    # Riley is new: their notes wait for Sam's co-signature.
+    _user("cm3@example.org").requires_cosign = True
     psychiatrist = _user("psychiatrist@example.org")
     for client_spec in DEMO_CLIENTS:
         client = db.session.scalar(
@@ -187,6 +190,8 @@ def load_demo() -> int:
     created += _load_assessments()
     db.session.flush()
     created += load_demo_plans()
+    db.session.flush()
+    created += load_demo_notes()
     db.session.flush()
     return created
 

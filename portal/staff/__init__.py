@@ -14,4 +14,15 @@ def guard() -> ResponseReturnValue | None:
     return policy.guard_area("staff")
 
 
-from . import assessments, care_plans, clients, emergency, views  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    assessments,
+    care_plans,
+    clients,
+    documents,
+    emergency,
+    meetings,
+    notes,
+    tasks,
+    timeline,
+    views,
+)

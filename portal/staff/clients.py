@@ -25,7 +25,6 @@ from ..models import (
     CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
-    AuditEvent,
     CarePlan,
     CareTeamMember,
     Client,
@@ -43,6 +42,7 @@ from ..navigation import safe_next
 from ..services import audit, care_plans, clients, consents, portal_accounts, tasks, tokens
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
 from . import bp
+from .activity import source_url, timeline_page
 from .forms import (
     ButtonForm,
     CareTeamForm,
@@ -56,6 +56,7 @@ from .forms import (
     StatusForm,
     TaskForm,
 )
+from .tasks import assignee_choices, create_from_form
 
 SORTS = {
     "name": lambda: func.lower(func.coalesce(Client.preferred_name, Client.legal_name)),
@@ -256,36 +257,6 @@ def _record_context(client: Client, tab: str) -> dict[str, Any]:
     }
 
 
-def _timeline(client: Client) -> list[tuple[AuditEvent, User | None]]:
-    rows = db.session.execute(
-        select(AuditEvent, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(
-            AuditEvent.client_id == client.id,
-            AuditEvent.action != "view",
-            AuditEvent.action != "access_denied",
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(60)
-    ).all()
-    # A run of edits to one thing by one person (a plan drafted goal by goal) is one line.
-    lines: list[tuple[AuditEvent, User | None]] = []
-    for event, user in rows:
-        if lines and _same_work(lines[-1][0], event):
-            continue
-        lines.append((event, user))
-    return lines[:30]
-
-
-def _same_work(newer: AuditEvent, older: AuditEvent) -> bool:
-    return (newer.action, newer.object_type, newer.object_id, newer.actor_id) == (
-        older.action,
-        older.object_type,
-        older.object_id,
-        older.actor_id,
-    ) and newer.action == "update"
-
-
 @bp.route("/clients/<int:client_id>")
 def client_detail(client_id: int) -> str:
     """The record's overview: demographics, contacts, care team and the activity timeline."""
@@ -300,13 +271,16 @@ def client_detail(client_id: int) -> str:
         .order_by(CareTeamMember.id)
     ).all()
     plan = care_plans.latest_signed(client)
+    timeline = timeline_page(client.id)
     context.update(
         plan=plan,
         plan_goals=care_plans.current_goals(client, plan) if plan else [],
         team=team,
         contacts=client.emergency_contacts,
         contact_form=ContactForm(formdata=None),
-        timeline=_timeline(client),
+        timeline=timeline[0],
+        after=timeline[1],
+        source_url=source_url,
         care_team_form=_care_team_form(client),
         primary_form=_primary_form(client) if policy.may_reassign_primary(current_user) else None,
         button=ButtonForm(),
@@ -787,29 +761,26 @@ def consent_revoke(client_id: int, consent_id: int) -> Response:
 
 @bp.route("/clients/<int:client_id>/tasks", methods=["GET", "POST"])
 def client_tasks(client_id: int) -> Response | str | tuple[str, int]:
-    """The client's follow-ups and paperwork."""
+    """The client's follow-ups and paperwork, overdue first."""
     client = _load(client_id)
     form = TaskForm()
+    assignee_choices(form)
     if request.method == "POST" and form.validate_on_submit():
-        tasks.create_task(
-            title=form.title.data or "",
-            client=client,
-            due_on=form.due_on.data,
-            assignee=current_user,
-            actor=current_user,
-            ip=client_ip(),
-        )
+        create_from_form(form, client)
         db.session.commit()
         flash(_("Task added."), "success")
         return redirect(url_for("staff.client_tasks", client_id=client.id), code=303)
     if request.method == "GET":
         _audit_view(client, "tasks")
         db.session.commit()
+    today = i18n.agency_today()
     rows = db.session.scalars(
-        select(Task)
-        .options(selectinload(Task.assignee))
-        .where(Task.client_id == client.id)
-        .order_by(Task.status, Task.due_on.is_(None), Task.due_on, Task.id)
+        tasks.urgent_first(
+            select(Task)
+            .options(selectinload(Task.assignee), selectinload(Task.items))
+            .where(Task.client_id == client.id),
+            today,
+        )
     ).all()
     return render_template(
         "staff/clients/tasks.html",

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
+    DecimalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -25,10 +32,14 @@ from ..i18n import agency_today
 from ..labels import (
     CARE_TEAM_ROLE_LABELS,
     CLIENT_STATUS_LABELS,
+    CONTACT_TYPE_LABELS,
+    DOCUMENT_KIND_LABELS,
     FAMILY_SCOPE_LABELS,
     GOAL_STATUS_LABELS,
     LIFE_DOMAIN_LABELS,
+    NOTE_FORMAT_LABELS,
     RISK_LABELS,
+    TASK_KIND_LABELS,
 )
 
 
@@ -246,7 +257,23 @@ class TaskForm(FlaskForm):
         validators=[DataRequired(message=_l("Describe the task.")), Length(max=200)],
         filters=[strip],
     )
+    kind = SelectField(_l("Kind"), choices=choices(TASK_KIND_LABELS.items()), default="follow_up")
     due_on = DateField(_l("Due"), validators=[Optional()])
+    assignee_id = SelectField(_l("Assigned to"), coerce=int, validate_choice=True)
+    checklist = TextAreaField(
+        _l("Checklist (one step per line)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 4},
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)], filters=[strip])
+
+
+class TaskStepForm(FlaskForm):
+    text = StringField(
+        _l("New step"),
+        validators=[DataRequired(message=_l("Describe the step.")), Length(max=300)],
+        filters=[strip],
+    )
 
 
 class ButtonForm(FlaskForm):
@@ -339,4 +366,143 @@ class ProgressForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         filters=[strip],
         render_kw={"rows": 2},
+    )
+
+
+# --- progress notes ------------------------------------------------------------------------
+
+
+class NoteForm(FlaskForm):
+    """The note editor. Autosave keeps whatever is valid; signing needs it all."""
+
+    known_goal_keys: set[str] = set()
+
+    note_id = HiddenField()
+    version = HiddenField()
+    contact_at = DateTimeLocalField(
+        _l("Date and time of the contact"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=24 * 60, message=_l("Enter the minutes, from 1 to 1440.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    contact_type = SelectField(_l("Contact type"), choices=choices(CONTACT_TYPE_LABELS.items()))
+    format = SelectField(_l("Note format"), choices=choices(NOTE_FORMAT_LABELS.items()))
+    location = StringField(
+        _l("Location of the home visit"), validators=[Optional(), Length(max=300)], filters=[strip]
+    )
+    mileage = DecimalField(
+        _l("Mileage (miles driven)"),
+        places=1,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=2000, message=_l("Enter the miles, from 0 to 2000.")),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+    goal_keys = SelectMultipleField(
+        _l("Goals worked on"),
+        choices=[],
+        validate_choice=False,
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+    data = TextAreaField(render_kw={"rows": 5})
+    assessment = TextAreaField(render_kw={"rows": 5})
+    plan = TextAreaField(render_kw={"rows": 4})
+    subjective = TextAreaField(render_kw={"rows": 5})
+    objective = TextAreaField(render_kw={"rows": 5})
+    behavior = TextAreaField(render_kw={"rows": 5})
+    intervention = TextAreaField(render_kw={"rows": 5})
+    response = TextAreaField(render_kw={"rows": 4})
+    narrative = TextAreaField(render_kw={"rows": 10})
+    password = PasswordField(
+        _l("Your password, to sign"), render_kw={"autocomplete": "current-password"}
+    )
+
+
+class AddendumForm(FlaskForm):
+    text = TextAreaField(
+        _l("Addendum"),
+        validators=[DataRequired(message=_l("Write the addendum.")), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 4},
+    )
+
+
+class DocumentForm(FlaskForm):
+    file = FileField(
+        _l("File (PDF, PNG or JPEG, up to 10 MB)"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+        render_kw={"accept": "application/pdf,image/png,image/jpeg"},
+    )
+    kind = SelectField(_l("Type of document"), choices=choices(DOCUMENT_KIND_LABELS.items()))
+    description = StringField(
+        _l("Description"), validators=[Optional(), Length(max=300)], filters=[strip]
+    )
+
+
+# --- team meetings -------------------------------------------------------------------------
+
+
+class DiscussionForm(Form):
+    """One client discussed at a meeting: a row of the meeting form."""
+
+    client_id = SelectField(_l("Client"), coerce=int, validate_choice=False)
+    text = TextAreaField(
+        _l("What was discussed and decided about this client"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+
+
+class FollowUpForm(Form):
+    title = StringField(_l("Follow-up"), validators=[Optional(), Length(max=200)], filters=[strip])
+    client_id = SelectField(_l("About"), coerce=int, validate_choice=False)
+    assignee_id = SelectField(_l("Who"), coerce=int, validate_choice=False)
+    due_on = DateField(_l("Due"), validators=[Optional()])
+
+
+class MeetingForm(FlaskForm):
+    held_at = DateTimeLocalField(
+        _l("Date and time"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message=_l("Enter when the meeting took place."))],
+    )
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        validators=[
+            InputRequired(message=_l("Enter how long the meeting took.")),
+            NumberRange(min=1, max=24 * 60, message=_l("Enter the minutes, from 1 to 1440.")),
+        ],
+    )
+    title = StringField(
+        _l("Meeting"),
+        validators=[DataRequired(message=_l("Give the meeting a name.")), Length(max=200)],
+        filters=[strip],
+    )
+    attendee_ids = SelectMultipleField(
+        _l("Who attended"),
+        coerce=int,
+        validate_choice=False,
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+    decisions = TextAreaField(
+        _l("Decisions for the whole team"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+    discussions = FieldList(FormField(DiscussionForm), min_entries=4, max_entries=12)
+    follow_ups = FieldList(FormField(FollowUpForm), min_entries=3, max_entries=12)
+    password = PasswordField(
+        _l("Your password, to sign the notes"),
+        validators=[InputRequired(message=_l("Enter your password to sign."))],
+        render_kw={"autocomplete": "current-password"},
     )

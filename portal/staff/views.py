@@ -11,7 +11,7 @@ from .. import policy
 from ..extensions import db
 from ..i18n import agency_today
 from ..models import AuditEvent, Client, Role, Task, User
-from ..services import audit, care_plans
+from ..services import audit, care_plans, notes
 from . import bp
 from .forms import ButtonForm
 
@@ -56,9 +56,9 @@ def home() -> str:
     recently_viewed = [visible[i] for i in recent_ids if i in visible]
     my_tasks = db.session.scalars(
         select(Task)
-        .options(selectinload(Task.client))
+        .options(selectinload(Task.client), selectinload(Task.items))
         .where(Task.assignee_id == current_user.id, Task.status == "open")
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)  # overdue first
         .limit(10)
     ).all()
     activity = db.session.scalars(
@@ -85,6 +85,8 @@ def home() -> str:
     to_approve = (
         care_plans.awaiting_approval(mine_ids) if policy.may_approve_plan(current_user) else []
     )
+    drafts = notes.drafts_of(current_user)
+    to_cosign = notes.cosign_queue(current_user, mine_ids, limit=10)
     audit.record(
         "view",
         actor=current_user,
@@ -110,6 +112,8 @@ def home() -> str:
         button=ButtonForm(),
         may_review=policy.may_review_emergency_access(current_user),
         overdue_reviews=overdue,
+        drafts=drafts,
+        to_cosign=to_cosign,
         to_approve=to_approve,
         today=today,
     )

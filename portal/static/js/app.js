@@ -210,6 +210,32 @@
     focusErrors(event.detail.target);
   });
 
+  // ---- Note editor: a failed autosave says so, and the text stays in the page ------------
+  function autosaveFailed(event) {
+    var form = event.detail.elt;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-autosave")) {
+      return;
+    }
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 401) {
+      return; // the session ended: the handler below keeps the text and goes to sign in
+    }
+    var status = document.getElementById("save-status");
+    if (status) {
+      status.textContent = form.getAttribute("data-save-failed");
+      status.classList.add("save-status--failed");
+    }
+  }
+  document.addEventListener("htmx:responseError", autosaveFailed);
+  document.addEventListener("htmx:sendError", autosaveFailed);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    var status = document.getElementById("save-status");
+    if (event.detail.successful && status && form && form.hasAttribute && form.hasAttribute("data-autosave")) {
+      status.classList.remove("save-status--failed");
+    }
+  });
+
   // An expired session during an htmx request: go to the sign-in page.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;

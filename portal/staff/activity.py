@@ -1,0 +1,78 @@
+"""The activity timeline's lines: read from the audit log a page at a time, each linked to
+what it is about. (The route is in ``timeline.py``; the record's overview shows page one.)"""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditEvent, User
+
+PAGE_SIZE = 20
+
+# Where a line of the timeline leads, by the kind of thing it is about.
+SOURCES = {
+    "progress_note": lambda e: url_for(
+        "staff.note_detail", client_id=e.client_id, note_id=int(e.object_id)
+    ),
+    "care_plan": lambda e: url_for(
+        "staff.plan_version", client_id=e.client_id, plan_id=int(e.object_id)
+    ),
+    "goal_progress": lambda e: url_for("staff.plan_detail", client_id=e.client_id),
+    "assessment": lambda e: url_for(
+        "staff.assessment_detail", client_id=e.client_id, assessment_id=int(e.object_id)
+    ),
+    "task": lambda e: url_for("staff.task_detail", task_id=int(e.object_id)),
+    "document": lambda e: url_for("staff.document_index", client_id=e.client_id),
+    "team_meeting": lambda e: url_for("staff.meeting_detail", meeting_id=int(e.object_id)),
+    "family_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
+    "emergency_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
+}
+
+
+def source_url(event: AuditEvent) -> str:
+    """The page of the thing a timeline line is about (the record's overview by default)."""
+    link = SOURCES.get(event.object_type or "")
+    if link is not None and str(event.object_id or "").isdigit():
+        return str(link(event))
+    if event.action in ("status_change", "risk_change"):
+        return url_for("staff.client_status", client_id=event.client_id)
+    return url_for("staff.client_detail", client_id=event.client_id)
+
+
+def _same_work(newer: AuditEvent, older: AuditEvent) -> bool:
+    """A run of saves of one thing by one person (a draft typed over an hour) is one line."""
+    return newer.action == "update" and (
+        newer.action,
+        newer.object_type,
+        newer.object_id,
+        newer.actor_id,
+    ) == (older.action, older.object_type, older.object_id, older.actor_id)
+
+
+def timeline_page(
+    client_id: int, before: int | None = None
+) -> tuple[list[tuple[AuditEvent, User | None]], int | None]:
+    """One page of the timeline, newest first, and the cursor for the next (None at the end).
+    Two queries whatever the page holds: the events with their actors."""
+    query = (
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.client_id == client_id,
+            AuditEvent.action.not_in(("view", "access_denied", "print", "export")),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+    )
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = db.session.execute(query).all()
+    lines: list[tuple[AuditEvent, User | None]] = []
+    for event, user in rows:
+        if lines and _same_work(lines[-1][0], event):
+            continue
+        lines.append((event, user))
+    after = rows[-1][0].id if len(rows) == PAGE_SIZE else None
+    return lines, after
