@@ -4,7 +4,7 @@ what it is about. (The route is in ``timeline.py``; the record's overview shows 
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -62,6 +62,11 @@ def timeline_page(
         .where(
             AuditEvent.client_id == client_id,
             AuditEvent.action.not_in(("view", "access_denied", "print", "export")),
+            # A draft note is its author's alone until signed: its saves are not news.
+            ~and_(
+                func.coalesce(AuditEvent.object_type, "") == "progress_note",
+                or_(AuditEvent.action == "update", func.coalesce(AuditEvent.detail, "") == "draft"),
+            ),
         )
         .order_by(AuditEvent.id.desc())
         .limit(PAGE_SIZE)
