@@ -18,7 +18,9 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
 
     AGENCY_NAME = "Waypoint Community Services"
-    AGENCY_CRISIS_LINE = "555-0100"
+    # The agency's own crisis line, shown next to 988 wherever help is offered.
+    CRISIS_LINE_NAME = "Waypoint crisis line"
+    CRISIS_LINE_PHONE = "555-0100"
     TIMEZONE = "America/Chicago"
     LANGUAGES = ["en", "es"]
     BABEL_DEFAULT_LOCALE = "en"

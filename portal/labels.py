@@ -115,6 +115,55 @@ DOCUMENT_KIND_LABELS = {
     "other": _l("Other"),
 }
 
+CRISIS_ACTION_LABELS = {
+    "safety_planning": _l("Safety planning"),
+    "mobile_crisis": _l("Mobile crisis team"),
+    "called_988": _l("Called 988"),
+    "emergency_department": _l("Emergency department"),
+    "welfare_check": _l("Police welfare check"),
+    "other": _l("Other"),
+}
+
+CRISIS_OUTCOME_LABELS = {
+    "safe_at_home": _l("Safe at home"),
+    "stayed_with_support": _l("Stayed with a support person"),
+    "emergency_department": _l("Went to the emergency department"),
+    "hospital_admission": _l("Admitted to hospital"),
+    "other": _l("Other"),
+}
+
+# The safety plan's sections, in the client's voice, with a prompt for each.
+SAFETY_SECTION_LABELS = {
+    "warning_signs": (
+        _l("Signs that a crisis may be coming"),
+        _l("Thoughts, feelings, situations or behaviour that tell me I am heading for a crisis."),
+    ),
+    "coping": (
+        _l("Things I can do on my own to feel better"),
+        _l("Ways to take my mind off things without asking anyone else."),
+    ),
+    "distraction": (
+        _l("People and places that help me feel better"),
+        _l("Who I can be with and where I can go to be among others."),
+    ),
+    "help_people": (
+        _l("People I can ask for help"),
+        _l("Family members or friends I can tell that I need help."),
+    ),
+    "professionals": (
+        _l("Professionals and services I can call"),
+        _l("My clinicians, the agency and crisis lines, any time of day."),
+    ),
+    "safe_environment": (
+        _l("Making where I am safer"),
+        _l("Steps to keep things I could use to hurt myself out of reach."),
+    ),
+    "reasons": (
+        _l("My reasons for living"),
+        _l("What matters most to me and is worth living for."),
+    ),
+}
+
 CARE_TEAM_ROLE_LABELS = {
     "psychiatrist": _l("Psychiatrist"),
     "nurse": _l("Nurse"),
@@ -180,6 +229,10 @@ def activity_label(event: Any) -> str:
         ("export", "document"): _l("Document downloaded"),
         ("delete", "document"): _l("Document removed"),
         ("create", "team_meeting"): _l("Discussed at a team meeting"),
+        ("create", "crisis_event"): _l("Crisis recorded"),
+        ("update", "crisis_event"): _l("Crisis resolved"),
+        ("create", "safety_plan"): _l("Safety plan started"),
+        ("update", "safety_plan"): _l("Safety plan changed"),
     }
     label = labels.get((action, kind or ""))
     return str(label) if label is not None else _("Record changed")

@@ -76,11 +76,11 @@ def test_unknown_environment_name_is_refused(monkeypatch):
 
 def test_every_setting_can_come_from_portal_variables(monkeypatch):
     monkeypatch.setenv("PORTAL_TIMEZONE", "America/Denver")
-    monkeypatch.setenv("PORTAL_AGENCY_CRISIS_LINE", "555-0199")
+    monkeypatch.setenv("PORTAL_CRISIS_LINE_PHONE", "555-0199")
     monkeypatch.setenv("PORTAL_HSTS", "true")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["TIMEZONE"] == "America/Denver"
-    assert app.config["AGENCY_CRISIS_LINE"] == "555-0199"
+    assert app.config["CRISIS_LINE_PHONE"] == "555-0199"
     assert app.config["HSTS"] is True
 
 

@@ -82,7 +82,7 @@ def test_sign_in_page_is_in_english_otherwise(client, headers):
 
 def test_the_footer_crisis_line_keeps_its_links_in_spanish(client, app):
     page = text(client.get("/login", headers=SPANISH))
-    line = app.config["AGENCY_CRISIS_LINE"]
+    line = app.config["CRISIS_LINE_PHONE"]
     assert (
         '¿Estás en crisis? Llama o envía un mensaje de texto al <a href="tel:988">988</a>, '
         f'o llama a nuestra línea de crisis al <a href="tel:{line}">{line}</a>.'

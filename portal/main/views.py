@@ -12,7 +12,7 @@ from .. import i18n, policy
 from ..extensions import csrf, db
 from ..formutils import choices
 from ..navigation import safe_next
-from ..services import users
+from ..services import safety_plans, users
 from . import bp
 from .forms import LanguageForm
 
@@ -39,8 +39,14 @@ def healthz() -> tuple[Response, int]:
 
 @bp.route("/help")
 def get_help() -> str:
-    """Get help now: the 988 Lifeline and the agency crisis line, signed in or not."""
-    return render_template("main/help.html")
+    """Get help now: the 988 Lifeline and the agency crisis line, signed in or not; a signed-in
+    client also sees the steps and people they pinned from their safety plan."""
+    pinned: list[dict[str, str]] = []
+    if current_user.is_authenticated and policy.may_enter(current_user, "client"):
+        client = db.session.scalar(policy.visible_clients(current_user))
+        if client is not None:
+            pinned = safety_plans.pinned_items(safety_plans.current(client))
+    return render_template("main/help.html", pinned=pinned)
 
 
 @bp.route("/language", methods=["POST"])

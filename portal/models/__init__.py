@@ -32,6 +32,14 @@ from .client import (
     Task,
     TaskItem,
 )
+from .crisis import (
+    CRISIS_ACTIONS,
+    CRISIS_OUTCOMES,
+    PHONE_SECTIONS,
+    SAFETY_SECTIONS,
+    CrisisEvent,
+    SafetyPlanVersion,
+)
 from .document import DOCUMENT_KINDS, DOCUMENT_TYPES, Document
 from .note import (
     CONTACT_TYPES,
@@ -45,6 +53,12 @@ from .note import (
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
+    "CRISIS_ACTIONS",
+    "CRISIS_OUTCOMES",
+    "PHONE_SECTIONS",
+    "SAFETY_SECTIONS",
+    "CrisisEvent",
+    "SafetyPlanVersion",
     "CONTACT_TYPES",
     "DOCUMENT_KINDS",
     "DOCUMENT_TYPES",

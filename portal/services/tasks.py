@@ -126,7 +126,7 @@ def team_overdue(supervisor: User, today: date, client_ids: Any) -> Select[Task]
     return (
         select(Task)
         .join(assignee, assignee.id == Task.assignee_id)
-        .options(selectinload(Task.client), selectinload(Task.assignee))
+        .options(selectinload(Task.client), selectinload(Task.assignee), selectinload(Task.items))
         .where(
             Task.status == "open",
             Task.due_on < today,

@@ -26,6 +26,10 @@ SOURCES = {
     "task": lambda e: url_for("staff.task_detail", task_id=int(e.object_id)),
     "document": lambda e: url_for("staff.document_index", client_id=e.client_id),
     "team_meeting": lambda e: url_for("staff.meeting_detail", meeting_id=int(e.object_id)),
+    "crisis_event": lambda e: url_for(
+        "staff.crisis_detail", client_id=e.client_id, event_id=int(e.object_id)
+    ),
+    "safety_plan": lambda e: url_for("staff.safety_plan", client_id=e.client_id),
     "family_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
     "emergency_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
 }

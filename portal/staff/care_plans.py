@@ -78,6 +78,19 @@ def _plan_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
     }
 
 
+def _page_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
+    """Everything the whole plan page draws, its status panel's actions included, so that a
+    page drawn again after a refusal (409, 422) offers the same ways forward."""
+    context = _record_context(client, "plan")
+    context.update(_plan_context(client, plan))
+    context.update(
+        in_force=care_plans.in_force(client),
+        may_edit_plan=policy.may_edit_plan(current_user),
+        may_approve=policy.may_approve_plan(current_user),
+    )
+    return context
+
+
 def _frozen_response(client: Client, plan: CarePlan) -> tuple[str, int]:
     """Any change that reaches a signed version: refused, with the way forward."""
     message = _(
@@ -90,9 +103,7 @@ def _frozen_response(client: Client, plan: CarePlan) -> tuple[str, int]:
             "staff/care_plans/_frozen.html", client=client, plan=plan, message=message
         ), 409
     flash(message, "error")
-    context = _record_context(client, "plan")
-    context.update(_plan_context(client, plan))
-    return render_template("staff/care_plans/detail.html", **context), 409
+    return render_template("staff/care_plans/detail.html", **_page_context(client, plan)), 409
 
 
 def _plan_changed(client: Client) -> Response | str:
@@ -112,14 +123,7 @@ def plan_detail(client_id: int) -> str:
     _audit_view(client, "care plan")
     db.session.commit()
     plan = care_plans.draft(client) or care_plans.latest_signed(client)
-    context = _record_context(client, "plan")
-    context.update(_plan_context(client, plan))
-    context.update(
-        in_force=care_plans.in_force(client),
-        may_edit_plan=policy.may_edit_plan(current_user),
-        may_approve=policy.may_approve_plan(current_user),
-    )
-    return render_template("staff/care_plans/detail.html", **context)
+    return render_template("staff/care_plans/detail.html", **_page_context(client, plan))
 
 
 @bp.route("/clients/<int:client_id>/plan/versions/<int:plan_id>")
@@ -129,14 +133,8 @@ def plan_version(client_id: int, plan_id: int) -> str:
     plan = policy.get_plan_or_404(client, plan_id)
     _audit_view(client, f"care plan version {plan.number}")
     db.session.commit()
-    context = _record_context(client, "plan")
-    context.update(_plan_context(client, plan))
-    context.update(
-        in_force=care_plans.in_force(client),
-        may_edit_plan=policy.may_edit_plan(current_user),
-        may_approve=policy.may_approve_plan(current_user),
-        single_version=True,
-    )
+    context = _page_context(client, plan)
+    context["single_version"] = True
     return render_template("staff/care_plans/detail.html", **context)
 
 
@@ -205,8 +203,7 @@ def goal_create(client_id: int, plan_id: int) -> Response | str | tuple[str, int
         if not is_partial():
             flash(_("Goal added."), "success")
         return _plan_changed(client)
-    context = _record_context(client, "plan")
-    context.update(_plan_context(client, plan))
+    context = _page_context(client, plan)
     context["new_goal_form"] = form
     template = "staff/care_plans/_goals.html" if is_partial() else "staff/care_plans/detail.html"
     return render_template(template, **context), 422
@@ -323,15 +320,23 @@ def part_edit(client_id: int, kind: str, part_id: int) -> Response | str | tuple
     )
     context = {"client": client} if is_partial() else _record_context(client, "plan")
     status = 409 if conflict else (422 if form.errors else 200)
-    return render_template(
-        template,
-        kind=kind,
-        part=part,
-        form=form,
-        conflict=conflict,
-        fields=care_plans.FIELDS[kind],
-        **context,
-    ), status
+    response = current_app.make_response(
+        (
+            render_template(
+                template,
+                kind=kind,
+                part=part,
+                form=form,
+                conflict=conflict,
+                fields=care_plans.FIELDS[kind],
+                **context,
+            ),
+            status,
+        )
+    )
+    # The same address answers a fragment or a page: a cache must not hand one for the other.
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @bp.route("/clients/<int:client_id>/plan/<any(goal,objective,intervention):kind>/<int:part_id>")
@@ -435,8 +440,7 @@ def child_create(client_id: int, goal_id: int, kind: str) -> Any:
     status = 422 if form.errors else 200
     if is_partial():
         return _goal_card(client, goal, new_forms=new_forms, announce=announce), status
-    context = _record_context(client, "plan")
-    context.update(_plan_context(client, goal.plan))
+    context = _page_context(client, goal.plan)
     context["child_forms"][goal.id] = new_forms
     return render_template("staff/care_plans/detail.html", **context), status
 
@@ -537,7 +541,7 @@ def plan_pdf(client_id: int, plan_id: int) -> Response:
             plan=plan,
             goals=goals,
             agency=current_app.config["AGENCY_NAME"],
-            crisis_line=current_app.config["AGENCY_CRISIS_LINE"],
+            crisis_line=current_app.config["CRISIS_LINE_PHONE"],
             lang=language,
         )
     stylesheet = CSS(filename=str(Path(current_app.static_folder or "") / "css" / "print-plan.css"))

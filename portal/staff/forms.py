@@ -33,6 +33,8 @@ from ..labels import (
     CARE_TEAM_ROLE_LABELS,
     CLIENT_STATUS_LABELS,
     CONTACT_TYPE_LABELS,
+    CRISIS_ACTION_LABELS,
+    CRISIS_OUTCOME_LABELS,
     DOCUMENT_KIND_LABELS,
     FAMILY_SCOPE_LABELS,
     GOAL_STATUS_LABELS,
@@ -505,4 +507,74 @@ class MeetingForm(FlaskForm):
         _l("Your password, to sign the notes"),
         validators=[InputRequired(message=_l("Enter your password to sign."))],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+# --- crisis and safety plans ---------------------------------------------------------------
+
+
+class CrisisForm(FlaskForm):
+    occurred_at = DateTimeLocalField(
+        _l("When"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message=_l("Enter when it happened."))],
+    )
+    what_happened = TextAreaField(
+        _l("What happened"),
+        validators=[DataRequired(message=_l("Say what happened.")), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 4},
+    )
+    risk_level = RadioField(
+        _l("Risk now"),
+        choices=choices(RISK_LABELS.items()),
+        validators=[InputRequired(message=_l("Choose the risk level."))],
+    )
+    risk_notes = TextAreaField(
+        _l("Risk assessment notes"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+    actions = SelectMultipleField(
+        _l("Actions taken"),
+        choices=choices(CRISIS_ACTION_LABELS.items()),
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+    actions_other = StringField(
+        _l("Other action"), validators=[Optional(), Length(max=300)], filters=[strip]
+    )
+    outcome = SelectField(_l("Outcome"), choices=choices(CRISIS_OUTCOME_LABELS.items()))
+    outcome_notes = TextAreaField(
+        _l("Outcome notes"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    follow_up_due = DateField(_l("Follow up by"), validators=[Optional()])
+
+
+class ResolveCrisisForm(FlaskForm):
+    resolution = TextAreaField(
+        _l("How it was resolved"),
+        validators=[DataRequired(message=_l("Say how the crisis was resolved.")), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+
+
+class SafetyItemForm(FlaskForm):
+    section = HiddenField()
+    version = HiddenField()
+    text = StringField(
+        _l("Item"),
+        validators=[DataRequired(message=_l("Write the item.")), Length(max=300)],
+        filters=[strip],
+    )
+    phone = StringField(
+        _l("Phone (optional)"),
+        validators=[Optional(), Length(max=40)],
+        filters=[strip],
+        render_kw={"inputmode": "tel"},
     )

@@ -11,7 +11,7 @@ from .. import policy
 from ..extensions import db
 from ..i18n import agency_today
 from ..models import AuditEvent, Client, Role, Task, User
-from ..services import audit, care_plans, notes
+from ..services import audit, care_plans, crisis, notes
 from . import bp
 from .forms import ButtonForm
 
@@ -86,6 +86,7 @@ def home() -> str:
         care_plans.awaiting_approval(mine_ids) if policy.may_approve_plan(current_user) else []
     )
     drafts = notes.drafts_of(current_user)
+    crises = crisis.open_crises(mine_ids)
     to_cosign = notes.cosign_queue(current_user, mine_ids, limit=10)
     audit.record(
         "view",
@@ -113,6 +114,8 @@ def home() -> str:
         may_review=policy.may_review_emergency_access(current_user),
         overdue_reviews=overdue,
         drafts=drafts,
+        crises=crises,
+        may_see_log=current_user.role == Role.SUPERVISOR,
         to_cosign=to_cosign,
         to_approve=to_approve,
         today=today,
