@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app portal create-user|demo|audit-verify``."""
+"""Command-line tools: ``flask --app portal create-user|demo|audit-verify|unlock|reset-mfa|
+referral-follow-ups``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import click
 from flask import Flask, current_app
 
 from .extensions import db
+from .i18n import agency_today
 from .models import Role
-from .services import audit, demo, mfa, passwords, sessions, users
+from .services import audit, demo, mfa, passwords, referrals, sessions, users
 
 
 @click.command("create-user")
@@ -89,6 +91,14 @@ def reset_mfa_command(email: str) -> None:
     click.echo(f"{user.email}: two-step sign-in reset; every session ended")
 
 
+@click.command("referral-follow-ups")
+def referral_follow_ups_command() -> None:
+    """Give each open referral whose follow-up date has passed one follow-up task (cron)."""
+    made = referrals.follow_up_overdue(agency_today())
+    db.session.commit()
+    click.echo(f"{made} follow-up task(s) created")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
@@ -97,5 +107,6 @@ def init_app(app: Flask) -> None:
         audit_verify_command,
         unlock_command,
         reset_mfa_command,
+        referral_follow_ups_command,
     ):
         app.cli.add_command(command)

@@ -82,6 +82,8 @@ class Config:
     # Uploaded documents: a folder outside the web root (default: instance/documents).
     DOCUMENT_FOLDER: str | None = None
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    # A directory entry not checked for this many months is flagged for re-verification.
+    RESOURCE_VERIFY_MONTHS = 12
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.
     MAIL_BACKEND = "file"

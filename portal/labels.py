@@ -164,6 +164,63 @@ SAFETY_SECTION_LABELS = {
     ),
 }
 
+RESOURCE_CATEGORY_LABELS = {
+    "housing": _l("Housing"),
+    "employment": _l("Employment"),
+    "education": _l("Education"),
+    "food": _l("Food"),
+    "benefits": _l("Benefits"),
+    "legal": _l("Legal help"),
+    "substance_use": _l("Substance use"),
+    "support_group": _l("Support group"),
+    "therapy": _l("Therapy"),
+    "psychiatry": _l("Psychiatry"),
+    "primary_care": _l("Primary care"),
+    "crisis": _l("Crisis services"),
+    "transportation": _l("Transportation"),
+}
+
+REFERRAL_STATUS_LABELS = {
+    "proposed": _l("Proposed"),
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "completed": _l("Completed"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+}
+
+# What a referral's status means to the client, and what they can do next.
+REFERRAL_STATUS_FOR_CLIENT = {
+    "proposed": (
+        _l("Your case manager suggested this"),
+        _l("Talk it over at your next visit, or message your case manager."),
+    ),
+    "sent": (
+        _l("Your case manager has contacted them"),
+        _l("They may call you. You can also call them yourself."),
+    ),
+    "accepted": (
+        _l("They said yes"),
+        _l("Go or call at the hours below, and bring what they ask for."),
+    ),
+    "completed": (_l("Done"), _l("Tell your case manager how it went.")),
+    "declined": (
+        _l("They could not help this time"),
+        _l("Your case manager will look for another option."),
+    ),
+    "cancelled": (_l("No longer needed"), _l("Nothing to do.")),
+}
+
+IMPORT_PROBLEM_LABELS = {
+    "no_name": _l("the name is empty"),
+    "bad_category": _l("the category is not one of the directory's"),
+    "bad_language": _l("a language code is not one the app knows"),
+    "bad_date": _l("the verification date is not a date like 2026-03-31"),
+    "unknown_id": _l("the id matches no entry"),
+    "bad_yes_no:walk_ins": _l("walk_ins is not yes or no"),
+    "bad_yes_no:active": _l("active is not yes or no"),
+}
+
 CARE_TEAM_ROLE_LABELS = {
     "psychiatrist": _l("Psychiatrist"),
     "nurse": _l("Nurse"),
@@ -195,6 +252,13 @@ def activity_label(event: Any) -> str:
         )
     if action == "risk_change":
         return _("Risk level set to %(level)s", level=RISK_LABELS.get(detail, detail))
+    if action == "update" and kind == "referral" and "->" in detail:
+        before, after = detail.split("->", 1)
+        return _(
+            "Referral moved from %(before)s to %(after)s",
+            before=REFERRAL_STATUS_LABELS.get(before, before),
+            after=REFERRAL_STATUS_LABELS.get(after, after),
+        )
     if kind == "progress_note" and detail.startswith("addendum"):
         return _("Addendum added to a note")
     if kind == "progress_note" and detail == "co-signature":
@@ -233,6 +297,7 @@ def activity_label(event: Any) -> str:
         ("update", "crisis_event"): _l("Crisis resolved"),
         ("create", "safety_plan"): _l("Safety plan started"),
         ("update", "safety_plan"): _l("Safety plan changed"),
+        ("create", "referral"): _l("Referral proposed"),
     }
     label = labels.get((action, kind or ""))
     return str(label) if label is not None else _("Record changed")

@@ -304,6 +304,11 @@ def may_write_notes(user: User) -> bool:
     return user.role in CLINICAL_ROLES
 
 
+def may_manage_resources(user: User) -> bool:
+    """The directory is kept by administrators and supervisors; everyone on staff reads it."""
+    return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
 def may_cosign(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 

@@ -64,9 +64,17 @@ def template_context() -> dict[str, Any]:
         "crisis_action_labels": labels.CRISIS_ACTION_LABELS,
         "crisis_outcome_labels": labels.CRISIS_OUTCOME_LABELS,
         "safety_section_labels": labels.SAFETY_SECTION_LABELS,
+        "resource_category_labels": labels.RESOURCE_CATEGORY_LABELS,
+        "referral_status_labels": labels.REFERRAL_STATUS_LABELS,
+        "referral_status_for_client": labels.REFERRAL_STATUS_FOR_CLIENT,
         "care_team_role": labels.care_team_role,
         "activity_label": labels.activity_label,
     }
+
+
+def _language_name(code: str) -> str:
+    """A language code named in the reader's language ("es" is "Spanish" or "español")."""
+    return i18n.language_name(code, str(get_locale() or "en"))
 
 
 def init_app(app: Flask) -> None:
@@ -76,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "format_date")
     app.add_template_filter(format_datetime, "format_datetime")
     app.add_template_filter(format_decimal, "format_number")
+    app.add_template_filter(_language_name, "language_name")
     # Whitespace inside {% trans %} is collapsed, as babel.cfg does when extracting.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.trim_blocks = True

@@ -50,9 +50,27 @@ from .note import (
     ProgressNote,
     TeamMeeting,
 )
+from .resource import (
+    OPEN_REFERRAL_STATUSES,
+    REFERRAL_STATUSES,
+    REFERRAL_TRANSITIONS,
+    RESOURCE_CATEGORIES,
+    Referral,
+    ReferralEvent,
+    Resource,
+    SavedResource,
+)
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
+    "OPEN_REFERRAL_STATUSES",
+    "REFERRAL_STATUSES",
+    "REFERRAL_TRANSITIONS",
+    "RESOURCE_CATEGORIES",
+    "Referral",
+    "ReferralEvent",
+    "Resource",
+    "SavedResource",
     "CRISIS_ACTIONS",
     "CRISIS_OUTCOMES",
     "PHONE_SECTIONS",

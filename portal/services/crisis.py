@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from .. import i18n
 from ..extensions import db
 from ..instruments import RISK_ORDER
 from ..models import (
@@ -81,7 +82,9 @@ def record(
         clients.set_risk(client, wanted, _("Crisis recorded: review needed."), actor=actor, ip=ip)
     assignee = client.primary_case_manager or actor
     with force_locale(assignee.locale or str(get_locale() or "en")):
-        title = _("Follow up after the crisis of %(day)s", day=event.occurred_at.date().isoformat())
+        # The agency's day: a late-evening crisis is already tomorrow in UTC.
+        day = event.occurred_at.astimezone(i18n.agency_zone()).date().isoformat()
+        title = _("Follow up after the crisis of %(day)s", day=day)
     task = tasks.create_task(
         title=title,
         kind="follow_up",

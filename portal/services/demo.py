@@ -15,6 +15,7 @@ from .clients import record_number_for
 from .demo_crisis import load_demo_crisis
 from .demo_notes import load_demo_notes
 from .demo_plans import load_demo_plans
+from .demo_resources import load_demo_resources
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ def load_demo() -> int:
     created += load_demo_notes()
     db.session.flush()
     created += load_demo_crisis()
+    db.session.flush()
+    created += load_demo_resources()
     db.session.flush()
     return created
 

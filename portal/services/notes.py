@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Select, String, cast, func, or_, select
@@ -106,6 +107,14 @@ def hash_matches(note: ProgressNote) -> bool:
 # --- drafts -----------------------------------------------------------------------------
 
 
+def _tenths(miles: Any) -> float | None:
+    """Mileage as the column keeps it (a tenth of a mile, half up, as PostgreSQL rounds), so
+    the signed fingerprint covers what is stored on every database."""
+    if miles is None:
+        return None
+    return float(Decimal(str(miles)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _apply(note: ProgressNote, data: Mapping[str, Any]) -> None:
     """Copy the editor's fields onto a draft. Section text of another format is kept, so
     switching format back and forth loses nothing."""
@@ -120,7 +129,7 @@ def _apply(note: ProgressNote, data: Mapping[str, Any]) -> None:
     if "location" in data:
         note.location = (data["location"] or "").strip() or None
     if "mileage" in data:
-        note.mileage = data["mileage"]
+        note.mileage = _tenths(data["mileage"])
     if "goal_keys" in data:
         note.goal_keys = list(dict.fromkeys(data["goal_keys"] or []))
     sections = dict(note.sections or {})

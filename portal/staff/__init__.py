@@ -23,6 +23,8 @@ from . import (  # noqa: E402, F401
     emergency,
     meetings,
     notes,
+    referrals,
+    resources,
     safety_plans,
     tasks,
     timeline,

@@ -30,6 +30,9 @@ SOURCES = {
         "staff.crisis_detail", client_id=e.client_id, event_id=int(e.object_id)
     ),
     "safety_plan": lambda e: url_for("staff.safety_plan", client_id=e.client_id),
+    "referral": lambda e: url_for(
+        "staff.referral_detail", client_id=e.client_id, referral_id=int(e.object_id)
+    ),
     "family_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
     "emergency_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
 }
@@ -76,12 +79,18 @@ def timeline_page(
         .limit(PAGE_SIZE)
     )
     if before is not None:
-        query = query.where(AuditEvent.id < before)
+        # The previous page's last event comes along, so that a run it belongs to is not
+        # shown again at the top of this page.
+        query = query.where(AuditEvent.id <= before).limit(PAGE_SIZE + 1)
     rows = db.session.execute(query).all()
+    last: AuditEvent | None = None
+    if before is not None and rows and rows[0][0].id == before:
+        last, rows = rows[0][0], rows[1:]
     lines: list[tuple[AuditEvent, User | None]] = []
     for event, user in rows:
-        if lines and _same_work(lines[-1][0], event):
+        if last is not None and _same_work(last, event):
             continue
         lines.append((event, user))
+        last = event
     after = rows[-1][0].id if len(rows) == PAGE_SIZE else None
     return lines, after

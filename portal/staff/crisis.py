@@ -161,4 +161,9 @@ def risk_review() -> str:
     if current_user.role != Role.SUPERVISOR:
         abort(403)
     rows = crisis.risk_review(policy.regular_clients(current_user))
-    return render_template("staff/crisis/risk_review.html", rows=rows, today=i18n.agency_today())
+    return render_template(
+        "staff/crisis/risk_review.html",
+        rows=rows,
+        today=i18n.agency_today(),
+        zone=i18n.agency_zone(),
+    )

@@ -22,10 +22,11 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..formutils import choices, email_format, strip
 from ..i18n import agency_today
@@ -40,6 +41,7 @@ from ..labels import (
     GOAL_STATUS_LABELS,
     LIFE_DOMAIN_LABELS,
     NOTE_FORMAT_LABELS,
+    RESOURCE_CATEGORY_LABELS,
     RISK_LABELS,
     TASK_KIND_LABELS,
 )
@@ -578,3 +580,87 @@ class SafetyItemForm(FlaskForm):
         filters=[strip],
         render_kw={"inputmode": "tel"},
     )
+
+
+# --- resources and referrals ----------------------------------------------------------------
+
+
+class ResourceForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
+        filters=[strip],
+    )
+    category = SelectField(_l("Category"), choices=choices(RESOURCE_CATEGORY_LABELS.items()))
+    description = TextAreaField(
+        _l("What they offer"), validators=[Optional(), Length(max=5000)], filters=[strip]
+    )
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)], filters=[strip])
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=40)],
+        filters=[strip],
+        render_kw={"inputmode": "tel"},
+    )
+    website = URLField(
+        _l("Website"),
+        validators=[
+            Optional(),
+            Length(max=300),
+            URL(message=_l("Enter a web address like https://example.org.")),
+        ],
+        filters=[strip],
+    )
+    hours = StringField(_l("Hours"), validators=[Optional(), Length(max=300)], filters=[strip])
+    languages = SelectMultipleField(
+        _l("Languages served"),
+        choices=[],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+    eligibility = TextAreaField(
+        _l("Who is eligible"), validators=[Optional(), Length(max=2000)], filters=[strip]
+    )
+    cost = StringField(_l("Cost"), validators=[Optional(), Length(max=200)], filters=[strip])
+    walk_ins = BooleanField(_l("Accepts walk-ins"))
+    last_verified_on = DateField(_l("Details last checked on"), validators=[Optional()])
+    version = HiddenField()
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(message=_l("Choose a CSV file."))],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class ReferralForm(FlaskForm):
+    resource_id = SelectField(_l("Resource"), coerce=int, validate_choice=False)
+    client_id = SelectField(_l("Client"), coerce=int, validate_choice=False)
+    reason = TextAreaField(
+        _l("Why this referral"),
+        validators=[DataRequired(message=_l("Say why you refer the client.")), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+    goal_key = SelectField(_l("Goal it serves"), validate_choice=False)
+    follow_up_on = DateField(_l("Follow up by"), validators=[Optional()])
+
+
+class ReferralMoveForm(FlaskForm):
+    to_status = HiddenField()
+    version = HiddenField()
+    note = TextAreaField(
+        _l("Note (a reason is needed to decline or cancel)"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    outcome = TextAreaField(
+        _l("Outcome"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()])

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
@@ -92,7 +92,12 @@ def meeting_new() -> Any:
             for row in form.follow_ups
             if row.title.data
         ]
-        if discussions and not any(r.errors for r in form.discussions):
+        for row in form.follow_ups:
+            # A follow-up with a client or a due date but no title would be dropped unseen.
+            if not row.title.data and (row.client_id.data or row.due_on.data):
+                row.title.errors = [_("Describe the task.")]
+        rows_ok = not any(r.errors for r in [*form.discussions, *form.follow_ups])
+        if discussions and rows_ok:
             held_at = form.held_at.data.replace(tzinfo=i18n.agency_zone()).astimezone(UTC)
             try:
                 meeting = meetings.record_meeting(
@@ -158,11 +163,29 @@ def meeting_detail(meeting_id: int) -> str:
 def meeting_index() -> Response | str:
     """Meetings I attended or recorded, newest first."""
     _require_writer()
-    rows = [
-        m
-        for m in db.session.scalars(
-            select(TeamMeeting).order_by(TeamMeeting.held_at.desc()).limit(200)
+    # The attendee list is JSON: the database narrows by the id's digits (alike on SQLite and
+    # PostgreSQL), the exact check is here; batches until the page is full, so a meeting of
+    # mine is not lost behind other teams' newer ones.
+    query = (
+        select(TeamMeeting)
+        .where(
+            or_(
+                TeamMeeting.created_by_id == current_user.id,
+                cast(TeamMeeting.attendee_ids, String).like(f"%{int(current_user.id)}%"),
+            )
         )
-        if current_user.id in (m.attendee_ids or []) or m.created_by_id == current_user.id
-    ]
+        .order_by(TeamMeeting.held_at.desc(), TeamMeeting.id.desc())
+    )
+    rows: list[TeamMeeting] = []
+    offset = 0
+    while len(rows) < 50:
+        batch = db.session.scalars(query.limit(200).offset(offset)).all()
+        rows += [
+            m
+            for m in batch
+            if current_user.id in (m.attendee_ids or []) or m.created_by_id == current_user.id
+        ]
+        if len(batch) < 200:
+            break
+        offset += 200
     return render_template("staff/meetings/index.html", meetings=rows[:50])

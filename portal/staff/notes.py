@@ -82,7 +82,6 @@ def _data(form: NoteForm) -> dict[str, Any]:
         "contact_type": form.contact_type.data,
         "format": form.format.data,
         "goal_keys": [k for k in (form.goal_keys.data or []) if k in form.known_goal_keys],
-        "location": form.location.data,
         "sections": {
             name: form[name].data or "" for name in SECTION_FIELDS if name in request.form
         },
@@ -92,6 +91,8 @@ def _data(form: NoteForm) -> dict[str, Any]:
         data["contact_at"] = (
             local.replace(tzinfo=i18n.agency_zone()).astimezone(UTC) if local else None
         )
+    if "location" not in bad:
+        data["location"] = form.location.data
     if "duration_minutes" not in bad:
         data["duration_minutes"] = form.duration_minutes.data
     if "mileage" not in bad:

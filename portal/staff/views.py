@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import policy
 from ..extensions import db
 from ..i18n import agency_today
-from ..models import AuditEvent, Client, Role, Task, User
+from ..models import OPEN_REFERRAL_STATUSES, AuditEvent, Client, Referral, Role, Task, User
 from ..services import audit, care_plans, crisis, notes
 from . import bp
 from .forms import ButtonForm
@@ -87,6 +87,16 @@ def home() -> str:
     )
     drafts = notes.drafts_of(current_user)
     crises = crisis.open_crises(mine_ids)
+    open_referrals = db.session.scalars(
+        select(Referral)
+        .options(selectinload(Referral.resource), selectinload(Referral.client))
+        .where(
+            Referral.client_id.in_(mine_ids),
+            Referral.status.in_(OPEN_REFERRAL_STATUSES),
+        )
+        .order_by(Referral.follow_up_on.is_(None), Referral.follow_up_on, Referral.id)
+        .limit(10)
+    ).all()
     to_cosign = notes.cosign_queue(current_user, mine_ids, limit=10)
     audit.record(
         "view",
@@ -115,6 +125,7 @@ def home() -> str:
         overdue_reviews=overdue,
         drafts=drafts,
         crises=crises,
+        open_referrals=open_referrals,
         may_see_log=current_user.role == Role.SUPERVISOR,
         to_cosign=to_cosign,
         to_approve=to_approve,

@@ -228,12 +228,77 @@
   }
   document.addEventListener("htmx:responseError", autosaveFailed);
   document.addEventListener("htmx:sendError", autosaveFailed);
+  function isAutosave(el) {
+    return !!(el && el.hasAttribute && el.hasAttribute("data-autosave"));
+  }
+
+  // A submit ("Sign note", "Save draft") while an autosave is on its way would carry the
+  // version from before that save and be refused as changed elsewhere: it waits for the save,
+  // and once it has gone no autosave (one still timed to follow the typing) goes after it.
+  var saving = 0;
+  var heldSubmit = null;
+  var submitted = false;
+
+  function releaseSubmit() {
+    if (saving === 0 && heldSubmit) {
+      var held = heldSubmit;
+      heldSubmit = null;
+      held.form.requestSubmit(held.button || undefined);
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (submitted && isAutosave(event.detail.elt)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:beforeSend", function (event) {
+    if (isAutosave(event.detail.elt)) {
+      saving += 1;
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    if (!isAutosave(event.target)) {
+      return;
+    }
+    if (saving > 0) {
+      event.preventDefault();
+      heldSubmit = { form: event.target, button: event.submitter };
+    } else {
+      submitted = true;
+    }
+  }, true);
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
+    if (!isAutosave(form)) {
+      return;
+    }
     var status = document.getElementById("save-status");
-    if (event.detail.successful && status && form && form.hasAttribute && form.hasAttribute("data-autosave")) {
+    if (event.detail.successful && status) {
       status.classList.remove("save-status--failed");
     }
+    var code = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (form.hasAttribute("data-preserve") && (code === 200 || code === 409)) {
+      // Saved, or refused as stale: a reload must open the server's draft, not bring this
+      // tab's older copy back over a newer save (the next autosave would overwrite it).
+      try {
+        sessionStorage.removeItem(formKey(form));
+      } catch (e) { /* storage disabled: nothing kept */ }
+    }
+    saving = Math.max(0, saving - 1);
+    // After this save's swap (the new version) and once any queued save has started.
+    setTimeout(releaseSubmit, 0);
+  });
+
+  // Typing the password to sign changes nothing autosave would send (it is left out), so it
+  // sets off no save: one on leaving the field would race the click on "Sign note".
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-autosave] input[type=password]").forEach(function (input) {
+      ["input", "change"].forEach(function (type) {
+        input.addEventListener(type, function (event) { event.stopPropagation(); });
+      });
+    });
   });
 
   // An expired session during an htmx request: go to the sign-in page.
