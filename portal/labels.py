@@ -286,8 +286,6 @@ def activity_label(event: Any) -> str:
         ("approve", "care_plan"): _l("Care plan approved"),
         ("acknowledge", "care_plan"): _l("Care plan acknowledged by the client"),
         ("create", "goal_progress"): _l("Goal progress recorded"),
-        ("create", "progress_note"): _l("Note started"),
-        ("update", "progress_note"): _l("Note draft saved"),
         ("sign", "progress_note"): _l("Note signed"),
         ("create", "document"): _l("Document uploaded"),
         ("export", "document"): _l("Document downloaded"),

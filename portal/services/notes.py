@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -259,13 +260,22 @@ def cosign(note: ProgressNote, *, actor: User, ip: str | None) -> NoteCosignatur
     """A supervisor co-signs a signed note of someone who needs it."""
     if not note.awaiting_cosign:
         raise DomainError("this note is not waiting for a co-signature")
-    if actor.role != Role.SUPERVISOR or actor.id == note.author_id:
-        raise DomainError("a supervisor other than the author co-signs")
+    if not may_cosign(note, actor):
+        raise DomainError("the author's supervisor co-signs")
     signature = NoteCosignature(note_id=note.id, user_id=actor.id, signed_at=utcnow())
     db.session.add(signature)
     db.session.flush()
     _audit("sign", note, actor=actor, ip=ip, detail="co-signature")
     return signature
+
+
+def may_cosign(note: ProgressNote, actor: User) -> bool:
+    """A note waits in the queue of its author's supervisor, and only they co-sign it."""
+    return (
+        actor.role == Role.SUPERVISOR
+        and actor.id != note.author_id
+        and note.author.supervisor_id == actor.id
+    )
 
 
 def _audit(action: str, note: ProgressNote, *, actor: User, ip: str | None, detail: Any) -> None:
@@ -306,7 +316,7 @@ def filtered(query: Select[Any], f: NoteFilters, *, zone: Any) -> Select[Any]:
     if f.date_to:
         end = datetime.combine(f.date_to + timedelta(days=1), datetime.min.time(), zone)
         query = query.where(ProgressNote.contact_at < end)
-    if f.goal_key:
+    if f.goal_key and re.fullmatch(r"[0-9a-f]{1,32}", f.goal_key):
         # goal_keys is a JSON list of hex keys; the quoted key cannot match by accident.
         query = query.where(
             func.coalesce(cast(ProgressNote.goal_keys, String), "").like(f'%"{f.goal_key}"%')
@@ -345,24 +355,42 @@ def drafts_of(user: User, limit: int = 10) -> list[ProgressNote]:
     )
 
 
+def cosign_count(user: User, client_ids: Any) -> int:
+    """How many notes wait for this supervisor's co-signature (the dashboard's figure)."""
+    if user.role != Role.SUPERVISOR:
+        return 0
+    return int(
+        db.session.scalar(
+            _cosign_query(user, client_ids).with_only_columns(func.count(ProgressNote.id))
+        )
+        or 0
+    )
+
+
+def _cosign_query(user: User, client_ids: Any) -> Select[Any]:
+    author = aliased(User)
+    return (
+        select(ProgressNote)
+        .join(author, author.id == ProgressNote.author_id)
+        .where(
+            ProgressNote.status == "signed",
+            ProgressNote.needs_cosign.is_(True),
+            ~ProgressNote.cosignature.has(),
+            author.supervisor_id == user.id,
+            ProgressNote.client_id.in_(client_ids),
+        )
+    )
+
+
 def cosign_queue(user: User, client_ids: Any, limit: int = 50) -> list[ProgressNote]:
     """Signed notes of the people this supervisor supervises that wait for a co-signature,
     about clients the supervisor may open (``client_ids``: a subquery of ids)."""
     if user.role != Role.SUPERVISOR:
         return []
-    author = aliased(User)
     return list(
         db.session.scalars(
-            select(ProgressNote)
-            .join(author, author.id == ProgressNote.author_id)
+            _cosign_query(user, client_ids)
             .options(selectinload(ProgressNote.author), selectinload(ProgressNote.client))
-            .where(
-                ProgressNote.status == "signed",
-                ProgressNote.needs_cosign.is_(True),
-                ~ProgressNote.cosignature.has(),
-                author.supervisor_id == user.id,
-                ProgressNote.client_id.in_(client_ids),
-            )
             .order_by(ProgressNote.signed_at, ProgressNote.id)
             .limit(limit)
         )

@@ -93,8 +93,13 @@ def _send(client_id: int, document_id: int, *, inline: bool) -> Response:
         download_name=document.original_name,
         max_age=0,
     )
-    # Whatever the file holds, the browser runs nothing from it.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Whatever the file holds, the browser runs nothing from it and fetches nothing for it.
+    # Chrome's and Safari's PDF viewers refuse to open under "sandbox", so a PDF shown in
+    # the browser gets "default-src 'none'" alone; images and downloads keep the sandbox.
+    sandboxed = not (inline and document.content_type == "application/pdf")
+    response.headers["Content-Security-Policy"] = "default-src 'none'" + (
+        "; sandbox" if sandboxed else ""
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

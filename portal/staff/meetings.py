@@ -61,14 +61,18 @@ def _meeting_form() -> tuple[MeetingForm, dict[int, Client], dict[int, User]]:
 
 def _check_rows(form: MeetingForm, clients: dict[int, Client]) -> list[meetings.Discussion]:
     """The discussed clients, with a field error where a row is half filled in."""
-    found = []
+    found: list[meetings.Discussion] = []
+    named: set[int] = set()
     for row in form.discussions:
         client = clients.get(row.client_id.data or 0)
-        if client and not row.text.data:
+        if client and client.id in named:
+            row.client_id.errors = [_("This client is already named above.")]
+        elif client and not row.text.data:
             row.text.errors = [_("Write what was discussed about this client.")]
         elif row.text.data and not client:
             row.client_id.errors = [_("Choose the client this is about.")]
         elif client:
+            named.add(client.id)
             found.append(meetings.Discussion(client, row.text.data or ""))
     if not found and not any(r.errors for r in form.discussions):
         form.discussions[0].client_id.errors = [_("Name at least one client discussed.")]

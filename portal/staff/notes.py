@@ -296,9 +296,7 @@ def note_detail(client_id: int, note_id: int) -> Any:
         button=ButtonForm(),
         intact=notes.hash_matches(note),
         may_add=policy.may_write_notes(current_user),
-        may_cosign=policy.may_cosign(current_user)
-        and note.awaiting_cosign
-        and note.author_id != current_user.id,
+        may_cosign=note.awaiting_cosign and notes.may_cosign(note, current_user),
         **_record_context(client, "notes"),
     )
 

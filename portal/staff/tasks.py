@@ -57,6 +57,9 @@ def task_index() -> Response | str | tuple[str, int]:
     )
     form = TaskForm()
     assignee_choices(form)
+    may_add = policy.may_write_notes(current_user)
+    if request.method == "POST" and not may_add:
+        abort(403)  # administrators run the system; tasks are clinical and paperwork work
     if request.method == "POST" and form.validate_on_submit():
         create_from_form(form, None)
         db.session.commit()
@@ -90,6 +93,7 @@ def task_index() -> Response | str | tuple[str, int]:
         today=today,
         button=ButtonForm(),
         may_see_team=policy.may_cosign(current_user),
+        may_add=may_add,
     ), 422 if form.errors else 200
 
 

@@ -97,7 +97,7 @@ def home() -> str:
         .order_by(Referral.follow_up_on.is_(None), Referral.follow_up_on, Referral.id)
         .limit(10)
     ).all()
-    to_cosign = notes.cosign_queue(current_user, mine_ids, limit=10)
+    to_cosign = notes.cosign_count(current_user, mine_ids)
     audit.record(
         "view",
         actor=current_user,
