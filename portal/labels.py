@@ -281,7 +281,6 @@ def activity_label(event: Any) -> str:
         ("update", "task"): _l("Task done"),
         ("create", "care_plan"): _l("Care plan draft started"),
         ("update", "care_plan"): _l("Care plan draft edited"),
-        ("print", "care_plan"): _l("Care plan printed"),
         ("sign", "care_plan"): _l("Care plan signed"),
         ("approve", "care_plan"): _l("Care plan approved"),
         ("acknowledge", "care_plan"): _l("Care plan acknowledged by the client"),

@@ -465,6 +465,13 @@ def move_part(part: PlanPart, direction: str, *, actor: User, ip: str | None) ->
     siblings[index], siblings[other] = siblings[other], siblings[index]
     for position, sibling in enumerate(siblings):
         sibling.position = position
+    # The loaded list keeps its old order until reloaded; put it in the new one now.
+    if isinstance(part, Goal):
+        plan.goals.sort(key=lambda s: s.position)
+    elif isinstance(part, Objective):
+        part.goal.objectives.sort(key=lambda s: s.position)
+    else:
+        part.goal.interventions.sort(key=lambda s: s.position)
     _touch(plan)
     _audit("update", plan, actor=actor, ip=ip, detail=f"{kind_of(part)} {part.id} moved")
 
@@ -596,7 +603,7 @@ def acknowledge(plan: CarePlan, *, actor: User, ip: str | None) -> None:
     client = db.session.get(Client, plan.client_id)
     if client is None or client.portal_user_id != actor.id:
         raise DomainError("only the client acknowledges their plan")
-    if not plan.is_signed or plan.status == "superseded":
+    if plan.status != "active":
         raise DomainError("only a signed plan in force can be acknowledged")
     if plan.acknowledged_at is not None:
         return

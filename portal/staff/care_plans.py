@@ -106,12 +106,19 @@ def _frozen_response(client: Client, plan: CarePlan) -> tuple[str, int]:
     return render_template("staff/care_plans/detail.html", **_page_context(client, plan)), 409
 
 
-def _plan_changed(client: Client) -> Response | str:
-    """After a change to the goals list: htmx gets the list, a plain post the page."""
+def _plan_changed(
+    client: Client, announce: str | None = None, *, focus_list: bool = False
+) -> Response | str:
+    """After a change to the goals list: htmx gets the list (and the screen reader hears what
+    happened), a plain post the page."""
     plan = care_plans.draft(client)
     if is_partial() and plan is not None:
         return render_template(
-            "staff/care_plans/_goals.html", client=client, **_plan_context(client, plan)
+            "staff/care_plans/_goals.html",
+            client=client,
+            announce=announce,
+            focus_list=focus_list,
+            **_plan_context(client, plan),
         )
     return redirect(url_for("staff.plan_detail", client_id=client.id), code=303)
 
@@ -202,7 +209,7 @@ def goal_create(client_id: int, plan_id: int) -> Response | str | tuple[str, int
         db.session.commit()
         if not is_partial():
             flash(_("Goal added."), "success")
-        return _plan_changed(client)
+        return _plan_changed(client, _("Goal added."))
     context = _page_context(client, plan)
     context["new_goal_form"] = form
     template = "staff/care_plans/_goals.html" if is_partial() else "staff/care_plans/detail.html"
@@ -235,7 +242,7 @@ def need_to_goal(client_id: int, plan_id: int, item_id: str) -> Response | str |
     db.session.commit()
     if not is_partial():
         flash(_("Goal added from the needs assessment."), "success")
-    return _plan_changed(client)
+    return _plan_changed(client, _("Goal added from the needs assessment."))
 
 
 def _part_response(client: Client, kind: str, part: PlanPart) -> str:
@@ -356,7 +363,9 @@ def part_show(client_id: int, kind: str, part_id: int) -> str:
     )
 
 
-def _structure_change(client_id: int, kind: str, part_id: int, change: Any) -> Any:
+def _structure_change(
+    client_id: int, kind: str, part_id: int, change: Any, announce: str, *, removed: bool = False
+) -> Any:
     """Remove or move a part; the enclosing list comes back (htmx) or the page (plain post)."""
     client = _load(client_id)
     _require(policy.may_edit_plan(current_user))
@@ -371,9 +380,10 @@ def _structure_change(client_id: int, kind: str, part_id: int, change: Any) -> A
         db.session.rollback()
         return _frozen_response(client, policy.get_plan_or_404(client, plan.id))
     db.session.commit()
+    # After a removal the pressed button is gone: focus goes to the list's heading.
     if goal is not None and is_partial():
-        return _goal_card(client, goal, announce=_("Saved."))
-    return _plan_changed(client)
+        return _goal_card(client, goal, announce=announce, focus_kind=kind if removed else None)
+    return _plan_changed(client, announce, focus_list=removed)
 
 
 @bp.route(
@@ -387,6 +397,8 @@ def part_delete(client_id: int, kind: str, part_id: int) -> Any:
         kind,
         part_id,
         lambda part: care_plans.remove_part(part, actor=current_user, ip=client_ip()),
+        _("Removed."),
+        removed=True,
     )
 
 
@@ -402,6 +414,7 @@ def part_move(client_id: int, kind: str, part_id: int) -> Any:
         kind,
         part_id,
         lambda part: care_plans.move_part(part, direction, actor=current_user, ip=client_ip()),
+        _("Moved."),
     )
 
 

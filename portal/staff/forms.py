@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -287,11 +289,12 @@ class ButtonForm(FlaskForm):
 # --- care plans ------------------------------------------------------------------------------
 
 
-def _progress_field(label: str) -> IntegerField:
+def _progress_field(label: Any, *, required: bool = True) -> IntegerField:
     return IntegerField(
         label,
+        default=None if required else 0,
         validators=[
-            InputRequired(message=_l("Enter a number from 0 to 100.")),
+            InputRequired(message=_l("Enter a number from 0 to 100.")) if required else Optional(),
             NumberRange(min=0, max=100, message=_l("Enter a number from 0 to 100.")),
         ],
         render_kw={"inputmode": "numeric", "min": 0, "max": 100},
@@ -308,7 +311,8 @@ class GoalForm(FlaskForm):
     domain = SelectField(_l("Life domain"), choices=choices(LIFE_DOMAIN_LABELS.items()))
     target_date = DateField(_l("Target date"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=choices(GOAL_STATUS_LABELS.items()))
-    progress = _progress_field(_l("Progress (0–100%)"))
+    # A new goal starts at 0 unless the writer says otherwise.
+    progress = _progress_field(_l("Progress (0–100%)"), required=False)
     version = HiddenField()
 
 

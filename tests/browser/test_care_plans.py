@@ -256,13 +256,14 @@ def test_goals_and_objectives_are_added_edited_moved_and_removed_in_place(new_pa
         "Plan the bus route the day before",
     ]
     expect(first.get_by_role("button", name="Move down: objective")).to_be_focused()
-    expect(page.locator("#flash-region")).to_have_text("Saved.")
+    expect(page.locator("#flash-region")).to_have_text("Moved.")
 
     # Remove one: it goes, the others stay, the page stays.
     card.locator("li.step", has_text="Plan the bus route").get_by_role(
         "button", name="Remove objective"
     ).click()
     expect(card.locator("li.step", has_text="Plan the bus route")).to_have_count(0)
+    expect(page.locator("#flash-region")).to_have_text("Removed.")
     assert objective_texts(card) == [
         "Leave 20 minutes early",
         "Set one phone reminder the day before",
@@ -286,11 +287,6 @@ def test_goals_and_objectives_are_added_edited_moved_and_removed_in_place(new_pa
     assert console_errors(page) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="goal_create answers htmx with the goals list but no announcement: "
-    "_plan_changed() renders _goals.html without `announce`",
-)
 def test_adding_a_goal_is_announced_in_the_live_region(new_page, live_server):
     page = new_page(user=CASE_MANAGER)
     start_plan(page, fresh_client(live_server))
@@ -306,11 +302,6 @@ def assert_focus_kept(page: Any, after: str) -> None:
     assert not lost, f"focus fell back to the page after {after}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 'Add goal' button (in _goals.html) has no id and nothing in the new list "
-    "takes focus, so focus falls back to <body> when #goals is swapped",
-)
 def test_focus_is_not_lost_when_a_goal_is_added(new_page, live_server):
     page = new_page(user=CASE_MANAGER)
     start_plan(page, fresh_client(live_server))
@@ -318,11 +309,6 @@ def test_focus_is_not_lost_when_a_goal_is_added(new_page, live_server):
     assert_focus_kept(page, "adding a goal")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after 'Remove objective' the card is swapped and nothing in it takes focus "
-    "(the view answers a removal and a move alike, with 'Saved.')",
-)
 def test_focus_is_not_lost_when_an_objective_is_removed(new_page, live_server):
     page = new_page(user=CASE_MANAGER)
     _client_id, card = draft_with_goal(page, live_server, "I want to ride a bike again.")
