@@ -84,8 +84,15 @@ def safety_plan_add() -> Any:
         )
     except StaleEdit:
         db.session.rollback()
-        flash(_("Your plan changed while you were writing. Here it is now; add it again."), "error")
-        return redirect(url_for("client.safety_plan"), code=303)
+        # Their words stay in the box, ready to add to the plan as it is now.
+        return _page(
+            client,
+            safety_plans.current(client),
+            409,
+            error_section=section,
+            typed=text,
+            error=_("Your plan changed while you were writing. Here it is now; add it again."),
+        )
     except DomainError:
         db.session.rollback()
         return _page(
@@ -119,7 +126,13 @@ def safety_plan_pins() -> Any:
         return redirect(url_for("client.safety_plan") + "#pins", code=303)
     except DomainError:
         db.session.rollback()
-        return _page(client, safety_plans.current(client), 422, pin_error=_("Choose up to three."))
+        return _page(
+            client,
+            safety_plans.current(client),
+            422,
+            pin_error=_("Choose up to three."),
+            ticked=request.form.getlist("pinned"),
+        )
     db.session.commit()
     flash(_("Your help screen shows what you pinned."), "success")
     return redirect(url_for("main.get_help"), code=303)

@@ -117,12 +117,14 @@ def add_item(
 ) -> SafetyPlanVersion:
     """Add an item at the end of a section (the client only in the sections staff chose)."""
     base = current(client)
-    if by_client and not _may_client_edit(base, section):
-        raise DomainError("this section is not open to the client")
     text, phone = _clean_item(section, text, phone)
+    # A plan changed since it was read answers as a conflict first (the text is kept), even
+    # when the change closed the section the client was writing in.
     version = _next(
         client, base, expected, actor=actor, by_client=by_client, change=f"add {section}"
     )
+    if by_client and not _may_client_edit(base, section):
+        raise DomainError("this section is not open to the client")
     items = version.sections.setdefault(section, [])
     if len(items) >= MAX_ITEMS:
         raise DomainError("a section holds at most twelve items")

@@ -78,11 +78,12 @@ def safety_plan(client_id: int) -> str:
     return render_template("staff/safety_plans/edit.html", **context)
 
 
-def _change(client: Client, change: Any) -> Any:
+def _change(client: Client, change: Any, forms: dict[str, SafetyItemForm] | None = None) -> Any:
     try:
         change()
     except StaleEdit:
         db.session.rollback()
+        # A new item's words stay in its form, ready to add to the plan as it is now.
         return _respond(
             client,
             409,
@@ -90,6 +91,7 @@ def _change(client: Client, change: Any) -> Any:
                 "Someone saved the plan while you were working on it. It is shown as it "
                 "is now; make your change again."
             ),
+            forms=forms or {},
         )
     except DomainError:
         db.session.rollback()
@@ -122,6 +124,7 @@ def safety_item_add(client_id: int) -> Any:
             actor=current_user,
             ip=client_ip(),
         ),
+        forms={section: form},
     )
 
 
