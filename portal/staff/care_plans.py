@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,7 +15,8 @@ from ..auth.web import client_ip
 from ..extensions import db
 from ..htmx import is_partial
 from ..models import Assessment, CarePlan, Client, Goal
-from ..services import assessments, audit, care_plans
+from ..printing import printed
+from ..services import assessments, care_plans
 from ..services.care_plans import PlanFrozen, PlanPart
 from ..services.errors import DomainError, StaleEdit
 from . import bp
@@ -529,50 +529,25 @@ def plan_approve(client_id: int, plan_id: int) -> Response:
     return redirect(url_for("staff.plan_detail", client_id=client.id), code=303)
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-    """The printed plan loads nothing from anywhere: what is in the template is all there is."""
-    raise ValueError(f"the printed plan does not fetch {url}")
-
-
 @bp.route("/clients/<int:client_id>/plan/<int:plan_id>/pdf")
 def plan_pdf(client_id: int, plan_id: int) -> Response:
     """The signed plan as a PDF in the client's language, with lines for both signatures."""
-    from weasyprint import CSS, HTML  # heavy import, only when someone prints
-
     client = _load(client_id)
     plan = policy.get_plan_or_404(client, plan_id)
     if not plan.is_signed:
         abort(404)
-    goals = care_plans.load_goals(plan)
-    language = client.preferred_language
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        html = render_template(
-            "staff/care_plans/print.html",
-            client=client,
-            plan=plan,
-            goals=goals,
-            agency=current_app.config["AGENCY_NAME"],
-            crisis_line=current_app.config["CRISIS_LINE_PHONE"],
-            lang=language,
-        )
-    stylesheet = CSS(filename=str(Path(current_app.static_folder or "") / "css" / "print-plan.css"))
-    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf(stylesheets=[stylesheet])
-    audit.record(
-        "print",
+    return printed(
+        "staff/care_plans/print.html",
+        client=client,
         actor=current_user,
         ip=client_ip(),
         object_type="care_plan",
         object_id=plan.id,
-        client_id=client.id,
-        detail=f"version {plan.number} pdf {language}",
+        detail=f"version {plan.number} pdf",
+        filename=f"care-plan-{client.record_number or client.id}-v{plan.number}.pdf",
+        plan=plan,
+        goals=care_plans.load_goals(plan),
     )
-    db.session.commit()
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    filename = f"care-plan-{client.record_number or client.id}-v{plan.number}.pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
 @bp.route("/clients/<int:client_id>/plan/goal/<int:goal_id>/progress", methods=["GET", "POST"])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -17,8 +16,8 @@ from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
 from ..models import REFERRAL_TRANSITIONS, Client, Referral, Resource
-from ..printing import client_language, pdf_bytes
-from ..services import audit, care_plans, referrals
+from ..printing import printed
+from ..services import care_plans, referrals
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
 from . import bp
 from .clients import _audit_view, _load, _record_context
@@ -153,29 +152,15 @@ def referral_print(client_id: int, referral_id: int) -> Response:
     """A summary to hand over: where, when, what to bring, in the client's language."""
     client = _load(client_id)
     referral = _referral_or_404(client, referral_id)
-    language = client_language(client)
-    with force_locale(language):
-        pdf = pdf_bytes(
-            "referrals/print.html",
-            "print-plan.css",
-            client=client,
-            referral=referral,
-            resource=referral.resource,
-            lang=language,
-            agency=current_app.config["AGENCY_NAME"],
-            crisis_line_name=current_app.config["CRISIS_LINE_NAME"],
-            crisis_line_phone=current_app.config["CRISIS_LINE_PHONE"],
-        )
-    audit.record(
-        "print",
+    return printed(
+        "referrals/print.html",
+        client=client,
         actor=current_user,
         ip=client_ip(),
         object_type="referral",
         object_id=referral.id,
-        client_id=client.id,
-        detail=f"summary {language}",
+        detail="summary",
+        filename="referral.pdf",
+        referral=referral,
+        resource=referral.resource,
     )
-    db.session.commit()
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = 'inline; filename="referral.pdf"'
-    return response
