@@ -31,7 +31,7 @@ KINDS = {
     "support_group": ("Peer Circle", "Weekly peer support groups, in person and online."),
     "therapy": ("Open Door Counseling", "Individual and family therapy on a sliding scale."),
     "psychiatry": ("Riverbend Psychiatry", "Medication evaluation and management."),
-    "primary_care": ("Eastside Health Clinic", "Primary care, vaccines and lab work."),
+    "primary_care": ("Family Health Clinic", "Primary care, vaccines and lab work."),
     "crisis": ("Crisis Stabilization Unit", "Short stays and walk-in crisis care, day and night."),
     "transportation": ("Ride Assist", "Rides to medical and social service appointments."),
 }

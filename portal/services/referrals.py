@@ -97,8 +97,14 @@ def move(
     before = referral.status
     referral.status = to_status
     referral.updated_at = utcnow()
-    if to_status in OPEN_REFERRAL_STATUSES:
-        referral.follow_up_on = follow_up_on or referral.follow_up_on
+    if (
+        to_status in OPEN_REFERRAL_STATUSES
+        and follow_up_on
+        and follow_up_on != referral.follow_up_on
+    ):
+        referral.follow_up_on = follow_up_on
+        # A new date gets its own follow-up task when it passes in turn.
+        referral.follow_up_task_id = None
     db.session.add(
         ReferralEvent(
             referral_id=referral.id,

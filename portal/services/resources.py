@@ -8,12 +8,14 @@ nothing new.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select
 
@@ -40,6 +42,8 @@ FIELDS = (
 )
 CSV_COLUMNS = ("id", *FIELDS)
 MAX_IMPORT_ROWS = 5000
+# The columns' sizes in the database: a longer value is refused at the preview, not at saving.
+MAX_LENGTHS = {"name": 200, "address": 300, "phone": 40, "website": 300, "hours": 300, "cost": 200}
 
 
 def _index(resource: Resource) -> str:
@@ -90,7 +94,9 @@ def needs_verification(resource: Resource, today: date, months: int) -> bool:
     if resource.last_verified_on is None:
         return True
     years, month = divmod(today.month - 1 - months, 12)
-    limit = date(today.year + years, month + 1, min(today.day, 28))
+    year, month = today.year + years, month + 1
+    # The same day that many months back, or that month's last day (March 31st -> Feb 28th).
+    limit = date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
     return resource.last_verified_on < limit
 
 
@@ -182,6 +188,14 @@ def _flag(value: str, problems: list[str], column: str) -> bool:
     return False
 
 
+def _web_address(text: str) -> bool:
+    """Empty, or an http(s) address with a host (the form asks for the same)."""
+    if not text:
+        return True
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and "." in parts.netloc and " " not in text
+
+
 def parse_csv(text: str, languages: Iterable[str]) -> list[ImportRow]:
     """Check every line; nothing is saved here."""
     known_languages = set(languages)
@@ -204,6 +218,11 @@ def parse_csv(text: str, languages: Iterable[str]) -> list[ImportRow]:
         codes = [c.strip() for c in (raw.get("languages") or "").split("|") if c.strip()]
         if any(c not in known_languages for c in codes):
             problems.append("bad_language")
+        for column, limit in MAX_LENGTHS.items():
+            if len((raw.get(column) or "").strip()) > limit:
+                problems.append(f"too_long:{column}")
+        if not _web_address((raw.get("website") or "").strip()):
+            problems.append("bad_website")
         verified: date | None = None
         if (raw.get("last_verified_on") or "").strip():
             try:

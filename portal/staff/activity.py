@@ -49,13 +49,20 @@ def source_url(event: AuditEvent) -> str:
 
 
 def _same_work(newer: AuditEvent, older: AuditEvent) -> bool:
-    """A run of saves of one thing by one person (a draft typed over an hour) is one line."""
-    return newer.action == "update" and (
-        newer.action,
-        newer.object_type,
-        newer.object_id,
-        newer.actor_id,
-    ) == (older.action, older.object_type, older.object_id, older.actor_id)
+    """A run of saves of one thing by one person (a draft typed over an hour) is one line;
+    a step from one status to another ("sent->accepted") is news every time."""
+    steps = "->" in (newer.detail or "") or "->" in (older.detail or "")
+    return (
+        newer.action == "update"
+        and not steps
+        and (
+            newer.action,
+            newer.object_type,
+            newer.object_id,
+            newer.actor_id,
+        )
+        == (older.action, older.object_type, older.object_id, older.actor_id)
+    )
 
 
 def timeline_page(

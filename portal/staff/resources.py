@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -26,6 +27,14 @@ from . import bp
 from .forms import ButtonForm, ImportForm, ReferralForm, ResourceForm
 
 PAGE_SIZE = 25
+IMPORT_PROBLEMS = {
+    **IMPORT_PROBLEM_LABELS,
+    "bad_website": _l("the website is not a web address like https://example.org"),
+    **{
+        f"too_long:{column}": _l("%(column)s is too long", column=column)
+        for column in resources.MAX_LENGTHS
+    },
+}
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -155,7 +164,13 @@ def resource_detail(resource_id: int) -> str:
             func.lower(func.coalesce(Client.preferred_name, Client.legal_name))
         )
     ).all()
-    form.client_id.choices = choices([(c.id, c.display_name) for c in mine])
+    # Two clients may go by the same name: the record number tells them apart.
+    form.client_id.choices = choices(
+        [
+            (c.id, f"{c.display_name} ({c.record_number})" if c.record_number else c.display_name)
+            for c in mine
+        ]
+    )
     return render_template(
         "staff/resources/detail.html",
         resource=resource,
@@ -217,7 +232,7 @@ def resource_import() -> Any:
         rows=rows,
         token=token,
         error=error,
-        problems=IMPORT_PROBLEM_LABELS,
+        problems=IMPORT_PROBLEMS,
         button=ButtonForm(),
         counts={a: sum(1 for r in rows if r.action == a) for a in ("create", "update", "reject")},
     ), 422 if (form.errors or error) else 200
