@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from .helpers import assert_no_axe_violations
 
 CASE_MANAGER = "cm@example.org"
-ALEX = 1  # "Alex": four monthly PHQ-9s in the demo data
+ALEX = 1  # "Alex": four monthly PHQ-9s and a needs assessment in the demo data
 SOFIA = 2  # "Sofía Ejemplo": no assessments in the demo data
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 PHQ9_ITEMS = [f"q{n}" for n in range(1, 10)]
@@ -173,7 +173,8 @@ def test_a_result_from_the_list_has_no_axe_violations(new_page):
     rows = page.locator("table tbody tr")
     expect(rows.first).to_be_visible()
     with page.expect_navigation():
-        rows.last.get_by_role("link").click()  # the oldest: it has no "change since last"
+        # The oldest PHQ-9: it has no "change since last" (the needs assessment is older still).
+        rows.filter(has_text="PHQ-9").last.get_by_role("link").click()
     expect(page.locator("#result-total")).to_have_text(re.compile(r"^\d+ of 27$"))
     expect(page.get_by_role("link", name="See the trend")).to_be_visible()
     assert_no_axe_violations(page)
