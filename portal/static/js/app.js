@@ -228,6 +228,7 @@
   }
   document.addEventListener("htmx:responseError", autosaveFailed);
   document.addEventListener("htmx:sendError", autosaveFailed);
+
   function isAutosave(el) {
     return !!(el && el.hasAttribute && el.hasAttribute("data-autosave"));
   }
@@ -250,6 +251,14 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (submitted && isAutosave(event.detail.elt)) {
       event.preventDefault();
+    }
+  });
+  // htmx sends a form's request to the formaction of the button last clicked or focused: an
+  // autosave while "Sign note" has focus would go to the signing address without a password.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (isAutosave(event.detail.elt)) {
+      event.detail.path = event.detail.elt.getAttribute("hx-post");
+      event.detail.verb = "post";
     }
   });
   document.addEventListener("htmx:beforeSend", function (event) {
