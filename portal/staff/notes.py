@@ -101,12 +101,22 @@ def _data(form: NoteForm) -> dict[str, Any]:
     return data
 
 
-def _editor(client: Client, form: NoteForm, note: ProgressNote | None, status: int = 200) -> Any:
+def _editor(
+    client: Client,
+    form: NoteForm,
+    note: ProgressNote | None,
+    status: int = 200,
+    *,
+    saved: ProgressNote | None = None,
+) -> Any:
+    """The editor page; after a conflict ``saved`` is the draft as stored, shown beside the
+    writer's own text, which stays in the form."""
     context = _record_context(client, "notes")
     return render_template(
         "staff/notes/edit.html",
         form=form,
         note=note,
+        saved=saved,
         format=form.format.data if form.format.data in NOTE_FORMATS else "dap",
         formats=NOTE_FORMATS,
         **context,
@@ -154,7 +164,8 @@ def _saved_status(client: Client, note: ProgressNote, *, status: int = 200, **ex
 
 def _stale_message() -> str:
     return _(
-        "This draft was saved in another tab or window. Your text is below; copy it, then reload."
+        "This draft was saved in another tab or window. Nothing is lost: your text is in the "
+        "form and the saved version is shown above it. Save again to keep yours."
     )
 
 
@@ -197,7 +208,8 @@ def note_save(client_id: int) -> Any:
         if is_partial():
             return _saved_status(client, stale.current, status=409, conflict=True)
         form.form_errors.append(_stale_message())
-        return _editor(client, form, stale.current, 409)
+        form.version.data = str(stale.current.version)  # saving again keeps the writer's text
+        return _editor(client, form, stale.current, 409, saved=stale.current)
     if is_partial():
         return _saved_status(client, note, problems=sorted(form.errors))
     flash(_("Draft saved."), "success")
@@ -252,7 +264,8 @@ def note_sign(client_id: int) -> Any:
     except StaleEdit as stale:
         db.session.rollback()
         form.form_errors.append(_stale_message())
-        return _editor(client, form, stale.current, 409)
+        form.version.data = str(stale.current.version)  # saving again keeps the writer's text
+        return _editor(client, form, stale.current, 409, saved=stale.current)
     form.note_id.data = str(note.id)
     form.version.data = str(note.version)
     if form.errors:

@@ -304,7 +304,7 @@ def test_refer_a_client_from_a_resource_page(new_page, live_server):
     expect(entry.locator("a[href^='tel:']")).to_have_count(1)
 
     refer = page.get_by_role("region", name="Refer a client")
-    refer.get_by_label("Client").select_option(label="Alex")
+    refer.get_by_label("Client").select_option(label="Alex (WP-000001)")
     refer.get_by_label("Why this referral").fill("Rides to the benefits office.")
     with page.expect_navigation():
         refer.get_by_role("button", name="Propose the referral").click()
@@ -330,7 +330,7 @@ def test_a_referral_without_a_reason_is_refused_from_the_resource_page(new_page,
     page.goto("/staff/resources?q=ride")
     page.locator("#resource-results").get_by_role("link", name="South Ride Assist").click()
     refer = page.get_by_role("region", name="Refer a client")
-    refer.get_by_label("Client").select_option(label="Alex")
+    refer.get_by_label("Client").select_option(label="Alex (WP-000001)")
     with page.expect_navigation():
         refer.get_by_role("button", name="Propose the referral").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("South Ride Assist")

@@ -231,8 +231,9 @@ def test_a_stale_tab_gets_a_conflict_and_overwrites_nothing(client, agency):
     plain = post(client, save, editor_data(note_id=note_id, version="1", data="Tab B: shoes"))
     assert plain.status_code == 409
     body = page(plain)
-    assert "This draft was saved in another tab or window. Your text is below" in body
+    assert "This draft was saved in another tab or window. Nothing is lost" in body
     assert re.search(r'<textarea[^>]*name="data"[^>]*>\s*Tab B: shoes</textarea>', body)
+    assert "The draft as saved in the other tab or window" in body and "Tab A: rent" in body
     [draft] = notes_of(agency.own)
     assert (draft.version, draft.sections["data"]) == (2, "Tab A: rent")
 
