@@ -13,7 +13,7 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal import i18n
 from portal.extensions import db
@@ -440,8 +440,13 @@ def overdue_setup(agency: Any) -> dict[str, Referral]:
 
 
 def follow_up_tasks() -> list[Task]:
-    query = select(Task).where(Task.title.like("Follow up the referral%")).order_by(Task.id)
-    return list(db.session.scalars(query))
+    """The referral follow-up tasks, whose titles are in each assignee's language."""
+    starts = set()
+    for locale in ("en", "es"):
+        with force_locale(locale):
+            starts.add(_("Follow up the referral to %(resource)s", resource="").strip())
+    query = select(Task).where(or_(*(Task.title.startswith(s) for s in starts)))
+    return list(db.session.scalars(query.order_by(Task.id)))
 
 
 def test_an_overdue_follow_up_makes_one_task_however_often_it_runs(app, agency):
