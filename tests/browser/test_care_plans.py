@@ -10,54 +10,21 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from .helpers import assert_no_axe_violations
+from .helpers import (
+    assert_no_axe_violations,
+    assert_not_reloaded,
+    assert_same_live_region,
+    console_errors,
+    mark_window,
+    remember_live_region,
+    wait_for_htmx,
+)
 
 CASE_MANAGER = "cm@example.org"
 ALEX = 1  # "Alex": plan version 2 in force, version 1 replaced, progress on every goal
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 GOAL_LABEL = "Goal, in the client's own words"
 OBJECTIVE_LABEL = "Objective: a measurable step"
-
-# Chromium logs every 4xx answer on the console; a 409 or 422 is how the server hands htmx
-# the conflict view or a form with its errors, so that line alone is not an error.
-STATUS_LINE = re.compile(r"Failed to load resource: the server responded with a status of 4(09|22)")
-
-
-def console_errors(page: Any) -> list[str]:
-    """Errors the page threw or logged, apart from Chromium's line about a 409 or a 422."""
-    logged = [
-        line
-        for line in page.log.console
-        if line.startswith("error:") and not STATUS_LINE.search(line)
-    ]
-    return logged + page.log.errors
-
-
-def wait_for_htmx(page: Any) -> None:
-    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
-
-
-def mark_window(page: Any) -> None:
-    """Leave a value on ``window`` that only survives if no full page load happens."""
-    page.evaluate("() => { window.__noReload = 'still here'; }")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("() => window.__noReload") == "still here", "the page reloaded"
-
-
-def remember_live_region(page: Any) -> None:
-    page.evaluate("() => { window.__liveRegion = document.querySelector('#flash-region'); }")
-
-
-def assert_same_live_region(page: Any) -> None:
-    """A screen reader announces a change inside a live region it already knows; a region
-    swapped in whole, text and all, is usually not announced at all."""
-    same = page.evaluate(
-        "() => window.__liveRegion !== null"
-        " && document.querySelector('#flash-region') === window.__liveRegion"
-    )
-    assert same, "the live region #flash-region was replaced instead of updated"
 
 
 def plan_path(client_id: int, rest: str = "") -> str:

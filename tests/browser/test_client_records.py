@@ -9,34 +9,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import assert_no_axe_violations
+from .helpers import (
+    assert_no_axe_violations,
+    assert_not_reloaded,
+    console_errors,
+    mark_window,
+    wait_for_htmx,
+)
 
 CASE_MANAGER = "cm@example.org"
 ALEX = 1  # the first demo client: Alexander Example ("Alex"), WP-000001
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-
-# Chromium reports every 4xx answer on the console; a 409 or 422 is how the server hands
-# htmx the conflict view or a form with its errors, so that line alone is not an error.
-STATUS_LINE = re.compile(r"Failed to load resource: the server responded with a status of 4(09|22)")
-
-
-def console_errors(page: Any) -> list[str]:
-    """Errors the page threw or logged, apart from Chromium's line about a 409 or a 422."""
-    logged = [
-        line
-        for line in page.log.console
-        if line.startswith("error:") and not STATUS_LINE.search(line)
-    ]
-    return logged + page.log.errors
-
-
-def mark_window(page: Any) -> None:
-    """Leave a value on ``window`` that only survives if no full page load happens."""
-    page.evaluate("() => { window.__noReload = 'still here'; }")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("() => window.__noReload") == "still here", "the page reloaded"
 
 
 def remember_live_region(page: Any, selector: str) -> None:
@@ -51,10 +34,6 @@ def assert_same_live_region(page: Any, selector: str) -> None:
         selector,
     )
     assert same, f"the live region {selector} was replaced instead of updated"
-
-
-def wait_for_htmx(page: Any) -> None:
-    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
 
 
 def open_record(page: Any, client_id: int = ALEX) -> None:

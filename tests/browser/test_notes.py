@@ -13,7 +13,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from .helpers import DEMO_PASSWORD, assert_no_axe_violations
+from .helpers import (
+    DEMO_PASSWORD,
+    assert_no_axe_violations,
+    assert_not_reloaded,
+    console_errors,
+    mark_window,
+    wait_for_htmx,
+)
 
 CASE_MANAGER = "cm@example.org"
 ALEX = 1  # "Alex Example": eight signed demo notes in every format, a team-meeting note, a draft
@@ -26,35 +33,6 @@ FAILED = "Not saved: the connection or the server failed"
 CONFLICT = "Not saved: this draft was changed in another tab or window"
 # Autosave waits two seconds after the last keystroke; allow for the save itself on top.
 AUTOSAVE_TIMEOUT = 10_000
-
-# Chromium reports every 4xx answer on the console; a 409 or 422 is how the server hands
-# htmx the conflict line or a form with its errors, so that line alone is not an error.
-STATUS_LINE = re.compile(r"Failed to load resource: the server responded with a status of 4(09|22)")
-
-
-def console_errors(page: Any, also_allowed: re.Pattern[str] | None = None) -> list[str]:
-    """Errors the page threw or logged, apart from Chromium's line about a 409 or a 422."""
-    logged = [
-        line
-        for line in page.log.console
-        if line.startswith("error:")
-        and not STATUS_LINE.search(line)
-        and not (also_allowed and also_allowed.search(line))
-    ]
-    return logged + page.log.errors
-
-
-def wait_for_htmx(page: Any) -> None:
-    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
-
-
-def mark_window(page: Any) -> None:
-    """Leave a value on ``window`` that only survives if no full page load happens."""
-    page.evaluate("() => { window.__noReload = 'still here'; }")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("() => window.__noReload") == "still here", "the page reloaded"
 
 
 def section(page: Any, label: str) -> Any:

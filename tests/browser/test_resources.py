@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import assert_no_axe_violations
+from .helpers import (
+    assert_no_axe_violations,
+    assert_not_reloaded,
+    assert_same_live_region,
+    console_errors,
+    mark_window,
+    remember_live_region,
+    wait_for_htmx,
+)
 
 CASE_MANAGER = "cm@example.org"
 SUPERVISOR = "supervisor@example.org"
@@ -18,47 +26,7 @@ CLIENT = "client@example.org"
 ALEX = 1  # Alexander Example ("Alex"), cm@example.org's client, also client@example.org
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
-# Chromium logs every 4xx answer on the console; a 409 or 422 is how the server hands back a
-# form with its errors, so that line alone is not an error.
-STATUS_LINE = re.compile(r"Failed to load resource: the server responded with a status of 4(09|22)")
 COUNT = re.compile(r"^(\d+) resources?$")
-
-
-def console_errors(page: Any) -> list[str]:
-    """Errors the page threw or logged, apart from Chromium's line about a 409 or a 422."""
-    logged = [
-        line
-        for line in page.log.console
-        if line.startswith("error:") and not STATUS_LINE.search(line)
-    ]
-    return logged + page.log.errors
-
-
-def wait_for_htmx(page: Any) -> None:
-    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
-
-
-def mark_window(page: Any) -> None:
-    """Leave a value on ``window`` that only survives if no full page load happens."""
-    page.evaluate("() => { window.__noReload = 'still here'; }")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("() => window.__noReload") == "still here", "the page reloaded"
-
-
-def remember_live_region(page: Any) -> None:
-    page.evaluate("() => { window.__liveRegion = document.querySelector('#resource-count'); }")
-
-
-def assert_same_live_region(page: Any) -> None:
-    """A screen reader announces a change inside a live region it already knows; a region
-    swapped in whole, text and all, is usually not announced at all."""
-    same = page.evaluate(
-        "() => window.__liveRegion !== null"
-        " && document.querySelector('#resource-count') === window.__liveRegion"
-    )
-    assert same, "the live region #resource-count was replaced instead of updated"
 
 
 def assert_no_sideways_scroll(page: Any) -> None:
@@ -100,7 +68,7 @@ def test_search_as_you_type_narrows_the_directory_in_place(new_page, live_server
     expect(cards(page)).to_have_count(25)  # the first page of results
     expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 1 of")
 
-    remember_live_region(page)
+    remember_live_region(page, "#resource-count")
     mark_window(page)
     search = page.get_by_label("Search by name, service or category")
     search.press_sequentially("pantry", delay=40)  # typing, no Enter
@@ -116,7 +84,7 @@ def test_search_as_you_type_narrows_the_directory_in_place(new_page, live_server
     expect(search).to_have_value("pantry")
     expect(page.locator("#resource-results")).to_have_count(1)
     assert_not_reloaded(page)
-    assert_same_live_region(page)
+    assert_same_live_region(page, "#resource-count")
 
     # Enter, as people do out of habit, searches in place too.
     search.press("Enter")
@@ -133,7 +101,7 @@ def test_paging_swaps_the_results_in_place_and_keeps_the_count(new_page, live_se
     wait_for_htmx(page)
     total = page.locator("#resource-count").inner_text()
     first_page = cards(page).get_by_role("heading").all_inner_texts()
-    remember_live_region(page)
+    remember_live_region(page, "#resource-count")
     mark_window(page)
     pager = page.get_by_role("navigation", name="Pages")
     pager.get_by_role("link", name="Next").click()
@@ -145,7 +113,7 @@ def test_paging_swaps_the_results_in_place_and_keeps_the_count(new_page, live_se
     expect(page.locator("#resource-results")).to_have_count(1)
     expect(page.locator("#resource-count")).to_have_count(1)
     assert_not_reloaded(page)
-    assert_same_live_region(page)
+    assert_same_live_region(page, "#resource-count")
     assert console_errors(page) == []
 
 
@@ -154,7 +122,7 @@ def test_a_category_narrows_the_search_further_and_back_restores_each_step(new_p
     page.goto("/staff/resources")
     wait_for_htmx(page)
     everything = page.locator("#resource-count").inner_text()
-    remember_live_region(page)
+    remember_live_region(page, "#resource-count")
     mark_window(page)
     search = page.get_by_label("Search by name, service or category")
     search.press_sequentially("help", delay=40)
@@ -175,7 +143,7 @@ def test_a_category_narrows_the_search_further_and_back_restores_each_step(new_p
     for name in cards(page).get_by_role("heading").all_inner_texts():
         assert "Community Legal Aid" in name
     assert_not_reloaded(page)
-    assert_same_live_region(page)
+    assert_same_live_region(page, "#resource-count")
 
     # Back: the search without the category, in the field and in the results ...
     page.go_back()
