@@ -1,17 +1,17 @@
 """Command-line tools: ``flask --app portal create-user|demo|audit-verify|unlock|reset-mfa|
-referral-follow-ups``."""
+referral-follow-ups|send-reminders``."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 
 from .extensions import db
 from .i18n import agency_today
 from .models import Role
-from .services import audit, demo, mfa, passwords, referrals, sessions, users
+from .services import audit, demo, mfa, passwords, referrals, reminders, sessions, users
 
 
 @click.command("create-user")
@@ -99,6 +99,28 @@ def referral_follow_ups_command() -> None:
     click.echo(f"{made} follow-up task(s) created")
 
 
+@click.command("send-reminders")
+@click.option("--hours", type=int, default=None, help="Look this far ahead (REMINDER_HOURS).")
+def send_reminders_command(hours: int | None) -> None:
+    """Email a reminder for each appointment starting soon, once per recipient (cron)."""
+    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    sent = failed = 0
+    for reminder in list(reminders.due(hours=hours)):
+        endpoint = "family.appointments" if reminder.for_family else "client.appointments"
+        with current_app.test_request_context(base_url=base):
+            link = url_for(endpoint, _external=True)
+        if reminders.send(reminder, link=link):
+            db.session.commit()  # each reminder recorded as soon as it is sent
+            sent += 1
+        else:
+            failed += 1
+    click.echo(
+        f"{sent} reminder(s) sent" + (f", {failed} failed (retried next run)" if failed else "")
+    )
+    if failed:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
@@ -108,5 +130,6 @@ def init_app(app: Flask) -> None:
         unlock_command,
         reset_mfa_command,
         referral_follow_ups_command,
+        send_reminders_command,
     ):
         app.cli.add_command(command)

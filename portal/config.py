@@ -18,6 +18,8 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
 
     AGENCY_NAME = "Waypoint Community Services"
+    # Where people reach the portal: links in emails sent from the command line (reminders).
+    PUBLIC_URL = "http://127.0.0.1:5000"
     # The agency's own crisis line, shown next to 988 wherever help is offered.
     CRISIS_LINE_NAME = "Waypoint crisis line"
     CRISIS_LINE_PHONE = "555-0100"
@@ -84,6 +86,11 @@ class Config:
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
     # A directory entry not checked for this many months is flagged for re-verification.
     RESOURCE_VERIFY_MONTHS = 12
+    # Appointments: a client may cancel or ask to move one up to this many hours before it;
+    # reminders go out this many hours before (``send-reminders``, run from cron).
+    APPOINTMENT_NOTICE_HOURS = 24
+    APPOINTMENT_MINUTES = 60
+    REMINDER_HOURS = 24
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.
     MAIL_BACKEND = "file"

@@ -211,6 +211,43 @@ REFERRAL_STATUS_FOR_CLIENT = {
     "cancelled": (_l("No longer needed"), _l("Nothing to do.")),
 }
 
+APPOINTMENT_KIND_LABELS = {
+    "office": _l("Office visit"),
+    "home_visit": _l("Home visit"),
+    "telehealth": _l("Video call"),
+    "phone": _l("Phone call"),
+    "group": _l("Group session"),
+}
+
+APPOINTMENT_STATUS_LABELS = {
+    "scheduled": _l("Scheduled"),
+    "attended": _l("Attended"),
+    "no_show": _l("No-show"),
+    "cancelled": _l("Cancelled"),
+}
+
+CANCELLED_BY_LABELS = {
+    "client": _l("Cancelled by the client"),
+    "staff": _l("Cancelled by staff"),
+}
+
+REQUEST_STATUS_LABELS = {
+    "pending": _l("Waiting for an answer"),
+    "proposed": _l("Another time proposed"),
+    "accepted": _l("Booked"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+# What a request's state means to the client who sent it.
+REQUEST_STATUS_FOR_CLIENT = {
+    "pending": _l("Your care team has your request and will answer soon."),
+    "proposed": _l("Your care team suggested another time. Does it suit you?"),
+    "accepted": _l("Your appointment is booked."),
+    "declined": _l("Your care team could not book this. Read their message below."),
+    "withdrawn": _l("You withdrew this request."),
+}
+
 IMPORT_PROBLEM_LABELS = {
     "no_name": _l("the name is empty"),
     "bad_category": _l("the category is not one of the directory's"),
@@ -259,6 +296,18 @@ def activity_label(event: Any) -> str:
             before=REFERRAL_STATUS_LABELS.get(before, before),
             after=REFERRAL_STATUS_LABELS.get(after, after),
         )
+    if kind == "appointment" and detail.startswith("scheduled->"):
+        outcome = detail.split("->", 1)[1].split(" ")[0]
+        return _(
+            "Appointment outcome: %(outcome)s",
+            outcome=APPOINTMENT_STATUS_LABELS.get(outcome, outcome),
+        )
+    if kind == "appointment_request" and "->" in detail:
+        after = detail.split("->", 1)[1]
+        return _(
+            "Appointment request: %(status)s",
+            status=REQUEST_STATUS_LABELS.get(after, after),
+        )
     if kind == "progress_note" and detail.startswith("addendum"):
         return _("Addendum added to a note")
     if kind == "progress_note" and detail == "co-signature":
@@ -295,6 +344,10 @@ def activity_label(event: Any) -> str:
         ("create", "safety_plan"): _l("Safety plan started"),
         ("update", "safety_plan"): _l("Safety plan changed"),
         ("create", "referral"): _l("Referral proposed"),
+        ("create", "appointment"): _l("Appointment scheduled"),
+        ("update", "appointment"): _l("Appointment changed"),
+        ("create", "appointment_request"): _l("Appointment requested by the client"),
+        ("update", "appointment_request"): _l("Appointment request answered"),
     }
     label = labels.get((action, kind or ""))
     return str(label) if label is not None else _("Record changed")

@@ -24,6 +24,8 @@ from .models import (
     CLINICAL_ROLES,
     FAMILY_SCOPES,
     STAFF_ROLES,
+    Appointment,
+    AppointmentRequest,
     CarePlan,
     CareTeamMember,
     Client,
@@ -416,3 +418,58 @@ def get_task_or_404(task_id: int, *, for_user: User) -> Task:
     if task is None:
         abort(404)
     return task
+
+
+def may_schedule(user: User) -> bool:
+    """The clinical side books, changes and verifies appointments with clients it may see;
+    administrators have no calendar of clients."""
+    return user.role in CLINICAL_ROLES
+
+
+def visible_appointments(user: User) -> Select[Appointment]:
+    """Appointments of clients the user may see; for family, only of clients who share their
+    appointments (consent in force)."""
+    if user.role == Role.FAMILY:
+        clients = clients_shared_with(user, "appointments")
+    else:
+        clients = visible_clients(user)
+    return select(Appointment).where(
+        Appointment.client_id.in_(clients.with_only_columns(Client.id))
+    )
+
+
+def get_appointment_or_404(appointment_id: int, *, for_user: User) -> Appointment:
+    """One appointment of a client the user may see; 404 otherwise (the attempt audited)."""
+    appointment: Appointment | None = db.session.scalar(
+        visible_appointments(for_user).where(Appointment.id == appointment_id)
+    )
+    if appointment is None:
+        found = db.session.get(Appointment, appointment_id)
+        if found is not None:
+            _audit_denied(
+                for_user,
+                object_type="appointment",
+                object_id=appointment_id,
+                client_id=found.client_id,
+            )
+            db.session.commit()
+        abort(404)
+    return appointment
+
+
+def get_request_or_404(request_id: int, *, for_user: User) -> AppointmentRequest:
+    """A client's appointment request, for the client who sent it or staff who see them."""
+    query = select(AppointmentRequest).where(
+        AppointmentRequest.id == request_id,
+        AppointmentRequest.client_id.in_(
+            (
+                visible_clients(for_user)
+                if for_user.role != Role.FAMILY
+                else select(Client).where(false())
+            ).with_only_columns(Client.id)
+        ),
+    )
+    found: AppointmentRequest | None = db.session.scalar(query)
+    if found is None:
+        abort(404)
+    return found

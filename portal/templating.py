@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+    get_locale,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -67,6 +74,11 @@ def template_context() -> dict[str, Any]:
         "resource_category_labels": labels.RESOURCE_CATEGORY_LABELS,
         "referral_status_labels": labels.REFERRAL_STATUS_LABELS,
         "referral_status_for_client": labels.REFERRAL_STATUS_FOR_CLIENT,
+        "appointment_kind_labels": labels.APPOINTMENT_KIND_LABELS,
+        "appointment_status_labels": labels.APPOINTMENT_STATUS_LABELS,
+        "cancelled_by_labels": labels.CANCELLED_BY_LABELS,
+        "request_status_labels": labels.REQUEST_STATUS_LABELS,
+        "request_status_for_client": labels.REQUEST_STATUS_FOR_CLIENT,
         "care_team_role": labels.care_team_role,
         "activity_label": labels.activity_label,
     }
@@ -83,6 +95,8 @@ def init_app(app: Flask) -> None:
     # Dates, times and numbers in the user's locale and the agency's time zone.
     app.add_template_filter(format_date, "format_date")
     app.add_template_filter(format_datetime, "format_datetime")
+    app.add_template_filter(format_time, "format_time")
+    app.add_template_filter(format_percent, "format_percent")
     app.add_template_filter(format_decimal, "format_number")
     app.add_template_filter(_language_name, "language_name")
     # Whitespace inside {% trans %} is collapsed, as babel.cfg does when extracting.

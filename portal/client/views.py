@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_login import current_user
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import CareTeamMember, Client, FamilyAccess
+from ..models import OPEN_REQUEST_STATUSES, AppointmentRequest, CareTeamMember, Client, FamilyAccess
+from ..services import appointments
 from . import client_bp, family_bp
 
 
@@ -21,7 +23,25 @@ def client_home() -> str:
             selectinload(Client.care_team).selectinload(CareTeamMember.user),
         )
     )
-    return render_template("client/home.html", client=client)
+    next_appointment = appointments.next_for(client) if client else None
+    open_requests = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AppointmentRequest)
+            .where(
+                AppointmentRequest.client_id == client.id,
+                AppointmentRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+        )
+        if client
+        else 0
+    )
+    return render_template(
+        "client/home.html",
+        client=client,
+        next_appointment=next_appointment,
+        open_requests=open_requests,
+    )
 
 
 @family_bp.route("/", endpoint="home")

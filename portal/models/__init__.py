@@ -1,5 +1,16 @@
 """The domain models; import them from here."""
 
+from .appointment import (
+    APPOINTMENT_KINDS,
+    APPOINTMENT_STATUSES,
+    CANCELLED_BY,
+    OPEN_REQUEST_STATUSES,
+    REQUEST_STATUSES,
+    Appointment,
+    AppointmentReminder,
+    AppointmentRequest,
+    CalendarFeed,
+)
 from .assessment import Assessment
 from .audit import GENESIS_HASH, AuditEvent, AuditHead
 from .auth import AuthToken, RecoveryCode, SignInThrottle, UserSession
@@ -63,6 +74,15 @@ from .resource import (
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
+    "APPOINTMENT_KINDS",
+    "APPOINTMENT_STATUSES",
+    "CANCELLED_BY",
+    "OPEN_REQUEST_STATUSES",
+    "REQUEST_STATUSES",
+    "Appointment",
+    "AppointmentReminder",
+    "AppointmentRequest",
+    "CalendarFeed",
     "OPEN_REFERRAL_STATUSES",
     "REFERRAL_STATUSES",
     "REFERRAL_TRANSITIONS",

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import CareTeamMember, Client, FamilyAccess, Role, User
 from . import users
 from .clients import record_number_for
+from .demo_appointments import load_demo_appointments
 from .demo_crisis import load_demo_crisis
 from .demo_notes import load_demo_notes
 from .demo_plans import load_demo_plans
@@ -198,6 +199,8 @@ def load_demo() -> int:
     created += load_demo_crisis()
     db.session.flush()
     created += load_demo_resources()
+    db.session.flush()
+    created += load_demo_appointments()
     db.session.flush()
     return created
 

@@ -15,6 +15,7 @@ def guard() -> ResponseReturnValue | None:
 
 
 from . import (  # noqa: E402, F401
+    appointments,
     assessments,
     care_plans,
     clients,

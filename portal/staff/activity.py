@@ -33,6 +33,10 @@ SOURCES = {
     "referral": lambda e: url_for(
         "staff.referral_detail", client_id=e.client_id, referral_id=int(e.object_id)
     ),
+    "appointment": lambda e: url_for("staff.appointment_detail", appointment_id=int(e.object_id)),
+    "appointment_request": lambda e: url_for(
+        "staff.appointment_request_detail", request_id=int(e.object_id)
+    ),
     "family_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
     "emergency_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
 }

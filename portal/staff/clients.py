@@ -25,6 +25,7 @@ from ..models import (
     CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
+    Appointment,
     CarePlan,
     CareTeamMember,
     Client,
@@ -39,7 +40,16 @@ from ..models import (
     utcnow,
 )
 from ..navigation import safe_next
-from ..services import audit, care_plans, clients, consents, portal_accounts, tasks, tokens
+from ..services import (
+    appointments,
+    audit,
+    care_plans,
+    clients,
+    consents,
+    portal_accounts,
+    tasks,
+    tokens,
+)
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
 from . import bp
 from .activity import source_url, timeline_page
@@ -273,6 +283,8 @@ def client_detail(client_id: int) -> str:
     plan = care_plans.latest_signed(client)
     timeline = timeline_page(client.id)
     context.update(
+        next_appointment=appointments.next_for(client),
+        attendance=appointments.attendance(Appointment.client_id == client.id),
         plan=plan,
         plan_goals=care_plans.current_goals(client, plan) if plan else [],
         team=team,

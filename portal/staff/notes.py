@@ -18,10 +18,11 @@ from ..extensions import db
 from ..formutils import choices
 from ..htmx import is_partial
 from ..labels import SECTION_LABELS
-from ..models import NOTE_FORMATS, Client, ProgressNote, User, utcnow
+from ..models import NOTE_FORMATS, Appointment, Client, ProgressNote, User, utcnow
 from ..services import care_plans, notes
 from ..services.errors import DomainError, StaleEdit
 from . import bp
+from .appointments import CONTACT_TYPE_FOR_KIND
 from .clients import _audit_view, _load, _record_context
 from .forms import AddendumForm, ButtonForm, NoteForm
 
@@ -132,7 +133,25 @@ def note_new(client_id: int) -> Any:
     now = datetime.now(i18n.agency_zone()).replace(second=0, microsecond=0, tzinfo=None)
     form.contact_at.data = now
     form.contact_type.data = request.args.get("type", "office")
+    visit = request.args.get("appointment", type=int)
+    if visit:
+        appointment = policy.get_appointment_or_404(visit, for_user=current_user)
+        if appointment.client_id != client.id:
+            abort(404)
+        _prefill_from_appointment(form, appointment)
     return _editor(client, form, None)
+
+
+def _prefill_from_appointment(form: NoteForm, appointment: Appointment) -> None:
+    """A note about an appointment starts with its time, length, kind and place."""
+    zone = i18n.agency_zone()
+    form.contact_at.data = appointment.starts_at.astimezone(zone).replace(tzinfo=None)
+    form.duration_minutes.data = int(
+        (appointment.ends_at - appointment.starts_at).total_seconds() // 60
+    )
+    form.contact_type.data = CONTACT_TYPE_FOR_KIND[appointment.kind]
+    if appointment.location:
+        form.location.data = appointment.location
 
 
 def _load_draft(client: Client, form: NoteForm) -> ProgressNote | None:

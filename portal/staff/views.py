@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -9,13 +11,23 @@ from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
-from ..i18n import agency_today
-from ..models import OPEN_REFERRAL_STATUSES, AuditEvent, Client, Referral, Role, Task, User
-from ..services import audit, care_plans, crisis, notes
+from ..i18n import agency_today, agency_zone
+from ..models import (
+    OPEN_REFERRAL_STATUSES,
+    AuditEvent,
+    Client,
+    Referral,
+    Role,
+    Task,
+    User,
+    utcnow,
+)
+from ..services import appointments, audit, care_plans, crisis, notes
 from . import bp
 from .forms import ButtonForm
 
 RECENT = 6
+NO_SHOW_DAYS = 90
 
 
 @bp.route("/")
@@ -98,6 +110,11 @@ def home() -> str:
         .limit(10)
     ).all()
     to_cosign = notes.cosign_count(current_user, mine_ids)
+    start, end = appointments.day_bounds(today, 1, agency_zone())
+    today_appointments = appointments.between(current_user, start, end)
+    appointment_requests = appointments.open_requests(mine_ids, 10)
+    awaiting_outcome = len(appointments.waiting_for_outcome(current_user, 100))
+    no_show_rows = _no_show_rows()
     audit.record(
         "view",
         actor=current_user,
@@ -130,4 +147,24 @@ def home() -> str:
         to_cosign=to_cosign,
         to_approve=to_approve,
         today=today,
+        today_appointments=today_appointments,
+        appointment_requests=appointment_requests,
+        awaiting_outcome=awaiting_outcome,
+        no_show_rows=no_show_rows,
     )
+
+
+def _no_show_rows() -> list[tuple[str, appointments.Attendance]]:
+    """Mine, and for a supervisor each case manager of the team: one grouped query."""
+    people = [current_user._get_current_object()]
+    if current_user.role == Role.SUPERVISOR:
+        people += list(
+            db.session.scalars(
+                select(User)
+                .where(User.supervisor_id == current_user.id, User.active.is_(True))
+                .order_by(func.lower(User.display_name))
+            )
+        )
+    since = utcnow() - timedelta(days=NO_SHOW_DAYS)
+    figures = appointments.attendance_by_case_manager([p.id for p in people], since)
+    return [(p.display_name, figures[p.id]) for p in people if p.id in figures]
