@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from portal.extensions import db
-from portal.models import CareTeamMember, Client, FamilyAccess, Role, User
+from portal.models import (
+    Appointment,
+    AppointmentRequest,
+    CareTeamMember,
+    Client,
+    FamilyAccess,
+    Role,
+    User,
+    utcnow,
+)
 from portal.services.users import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -70,3 +79,49 @@ def grant_family_access(
     db.session.add(consent)
     db.session.flush()
     return consent
+
+
+def make_appointment(
+    client: Client,
+    staff: User,
+    *,
+    starts_at: datetime | None = None,
+    minutes: int = 60,
+    **overrides: Any,
+) -> Appointment:
+    """A scheduled office appointment, tomorrow at this time unless told otherwise."""
+    start = starts_at or (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
+    fields: dict[str, Any] = {
+        "client_id": client.id,
+        "staff_id": staff.id,
+        "starts_at": start,
+        "ends_at": start + timedelta(minutes=minutes),
+        "kind": "office",
+        "status": "scheduled",
+        "created_by_id": staff.id,
+    }
+    fields.update(overrides)
+    appointment = Appointment(**fields)
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
+
+
+def make_appointment_request(client: Client, **overrides: Any) -> AppointmentRequest:
+    """A pending request for a new office appointment, sent by the client's portal account."""
+    first = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    fields: dict[str, Any] = {
+        "client_id": client.id,
+        "requested_by_id": client.portal_user_id,
+        "purpose": "new",
+        "kind": "office",
+        "reason": "I would like to talk about my housing application.",
+        "preferred_1": first,
+        "preferred_2": first + timedelta(hours=4),
+        "status": "pending",
+    }
+    fields.update(overrides)
+    request = AppointmentRequest(**fields)
+    db.session.add(request)
+    db.session.flush()
+    return request
