@@ -644,6 +644,22 @@ def next_for(client: Client) -> Appointment | None:
     return result
 
 
+def next_times(client_ids: Sequence[int]) -> dict[int, datetime]:
+    """Each client's next scheduled appointment time, in one grouped query."""
+    if not client_ids:
+        return {}
+    rows = db.session.execute(
+        select(Appointment.client_id, func.min(Appointment.starts_at))
+        .where(
+            Appointment.client_id.in_(client_ids),
+            Appointment.status == "scheduled",
+            Appointment.starts_at > utcnow(),
+        )
+        .group_by(Appointment.client_id)
+    ).all()
+    return {int(cid): value for cid, value in rows if value is not None}
+
+
 # --- figures ---------------------------------------------------------------------------------
 
 

@@ -192,6 +192,7 @@ def client_index() -> Response | str:
     context = {
         "clients": rows,
         "overdue_ids": care_plans.clients_with_overdue_review([c.id for c in rows], today),
+        "next_times": appointments.next_times([c.id for c in rows]),
         "total": total,
         "pages": pages,
         "f": f,
