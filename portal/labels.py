@@ -344,6 +344,8 @@ def activity_label(event: Any) -> str:
         ("create", "safety_plan"): _l("Safety plan started"),
         ("update", "safety_plan"): _l("Safety plan changed"),
         ("create", "referral"): _l("Referral proposed"),
+        ("create", "goal_proposal"): _l("Goal or step proposed by the client"),
+        ("update", "goal_proposal"): _l("The client's proposal answered"),
         ("create", "appointment"): _l("Appointment scheduled"),
         ("update", "appointment"): _l("Appointment changed"),
         ("create", "appointment_request"): _l("Appointment requested by the client"),

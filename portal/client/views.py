@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import policy
 from ..extensions import db
 from ..models import OPEN_REQUEST_STATUSES, AppointmentRequest, CareTeamMember, Client, FamilyAccess
-from ..services import appointments
+from ..services import appointments, care_plans
 from . import client_bp, family_bp
 
 
@@ -24,6 +24,8 @@ def client_home() -> str:
         )
     )
     next_appointment = appointments.next_for(client) if client else None
+    plan = care_plans.in_force(client) if client else None
+    goals = care_plans.current_goals(client, plan) if client and plan else []
     open_requests = (
         db.session.scalar(
             select(func.count())
@@ -41,6 +43,8 @@ def client_home() -> str:
         client=client,
         next_appointment=next_appointment,
         open_requests=open_requests,
+        plan=plan,
+        goals=goals,
     )
 
 

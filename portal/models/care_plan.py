@@ -202,3 +202,35 @@ class GoalProgress(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User | None] = relationship()
+
+
+PROPOSAL_STATUSES = ("open", "accepted", "answered")
+
+
+class GoalProposal(db.Model):  # type: ignore[name-defined,misc]
+    """A goal, or a step towards one, proposed by the client in their own words. The case
+    manager takes it into the next plan version or answers it."""
+
+    __tablename__ = "goal_proposal"
+    __table_args__ = (
+        CheckConstraint("kind IN ('goal', 'step')", name="kind_known"),
+        CheckConstraint("status IN ('open', 'accepted', 'answered')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="goal")
+    # For a step: the goal it belongs to (its key follows it from version to version).
+    goal_key: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    response: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+
+    __mapper_args__ = {"version_id_col": version}

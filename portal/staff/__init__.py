@@ -22,6 +22,7 @@ from . import (  # noqa: E402, F401
     crisis,
     documents,
     emergency,
+    goal_proposals,
     meetings,
     notes,
     referrals,

@@ -20,6 +20,7 @@ SOURCES = {
         "staff.plan_version", client_id=e.client_id, plan_id=int(e.object_id)
     ),
     "goal_progress": lambda e: url_for("staff.plan_detail", client_id=e.client_id),
+    "goal_proposal": lambda e: url_for("staff.plan_detail", client_id=e.client_id),
     "assessment": lambda e: url_for(
         "staff.assessment_detail", client_id=e.client_id, assessment_id=int(e.object_id)
     ),

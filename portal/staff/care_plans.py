@@ -16,7 +16,7 @@ from ..extensions import db
 from ..htmx import is_partial
 from ..models import Assessment, CarePlan, Client, Goal
 from ..printing import printed
-from ..services import assessments, care_plans
+from ..services import assessments, care_plans, goal_proposals
 from ..services.care_plans import PlanFrozen, PlanPart
 from ..services.errors import DomainError, StaleEdit
 from . import bp
@@ -87,6 +87,8 @@ def _page_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
         in_force=care_plans.in_force(client),
         may_edit_plan=policy.may_edit_plan(current_user),
         may_approve=policy.may_approve_plan(current_user),
+        proposals=goal_proposals.open_for(client),
+        proposal_error=None,
     )
     return context
 
