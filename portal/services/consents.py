@@ -86,3 +86,35 @@ def revoke(consent: FamilyAccess, *, actor: User, ip: str | None) -> None:
         client_id=consent.client_id,
         detail="revoke",
     )
+
+
+def change_scopes(
+    consent: FamilyAccess,
+    *,
+    scopes: Iterable[str],
+    expires_at: datetime | None,
+    actor: User,
+    ip: str | None,
+) -> None:
+    """Change what a consent in force shares, and until when (at least one thing: sharing
+    nothing is a revocation)."""
+    if not consent.is_in_force():
+        raise DomainError("this access has ended")
+    chosen = set(scopes)
+    if not chosen or not chosen <= set(FAMILY_SCOPES):
+        raise DomainError("choose at least one thing to share")
+    if expires_at is not None and expires_at <= utcnow():
+        raise DomainError("the end date must be in the future")
+    for scope in FAMILY_SCOPES:
+        setattr(consent, f"scope_{scope}", scope in chosen)
+    consent.expires_at = expires_at
+    db.session.flush()
+    audit.record(
+        "consent_change",
+        actor=actor,
+        ip=ip,
+        object_type="family_access",
+        object_id=consent.id,
+        client_id=consent.client_id,
+        detail="scopes " + ",".join(sorted(chosen)),
+    )
