@@ -27,6 +27,7 @@ from .care_plan import (
     Objective,
     new_key,
 )
+from .check_in import CHECK_IN_INSTRUMENTS, CheckIn
 from .client import (
     CLIENT_STATUSES,
     FAMILY_SCOPES,
@@ -53,6 +54,15 @@ from .crisis import (
     SafetyPlanVersion,
 )
 from .document import DOCUMENT_KINDS, DOCUMENT_TYPES, Document
+from .material import (
+    MATERIAL_AUDIENCES,
+    MATERIAL_TOPICS,
+    Material,
+    MaterialAssignment,
+    MaterialRead,
+    MaterialTranslation,
+)
+from .message import THREAD_KINDS, Message, MessageThread, ThreadRead
 from .note import (
     CONTACT_TYPES,
     LATE_ENTRY_HOURS,
@@ -75,6 +85,18 @@ from .resource import (
 from .user import CLINICAL_ROLES, STAFF_ROLES, Role, User, normalize_email
 
 __all__ = [
+    "CHECK_IN_INSTRUMENTS",
+    "CheckIn",
+    "MATERIAL_AUDIENCES",
+    "MATERIAL_TOPICS",
+    "Material",
+    "MaterialAssignment",
+    "MaterialRead",
+    "MaterialTranslation",
+    "THREAD_KINDS",
+    "Message",
+    "MessageThread",
+    "ThreadRead",
     "APPOINTMENT_KINDS",
     "APPOINTMENT_STATUSES",
     "CANCELLED_BY",

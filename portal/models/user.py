@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # Notes this person signs wait for their supervisor's co-signature (interns, new staff).
     requires_cosign: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What the person wants by email (a message waiting, appointment reminders).
+    notify_messages: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
