@@ -91,6 +91,9 @@ class Config:
     APPOINTMENT_NOTICE_HOURS = 24
     APPOINTMENT_MINUTES = 60
     REMINDER_HOURS = 24
+    # A message from a client or family member not answered within this many working hours
+    # (Monday to Friday, 9 to 17 in the agency's zone) is raised to the supervisor.
+    MESSAGE_ANSWER_HOURS = 8
 
     # "file" writes each message as .eml under instance/mail; "smtp" sends it.
     MAIL_BACKEND = "file"

@@ -296,6 +296,12 @@ def activity_label(event: Any) -> str:
             before=REFERRAL_STATUS_LABELS.get(before, before),
             after=REFERRAL_STATUS_LABELS.get(after, after),
         )
+    if kind == "message":
+        if detail.endswith(" team"):
+            return _("Message sent to the client")
+        if detail.endswith(" family"):
+            return _("Note from a family member")
+        return _("Message from the client")
     if kind == "appointment" and detail.startswith("scheduled->"):
         outcome = detail.split("->", 1)[1].split(" ")[0]
         return _(

@@ -35,6 +35,7 @@ from .models import (
     FamilyAccess,
     Goal,
     Intervention,
+    MessageThread,
     Objective,
     ProgressNote,
     Role,
@@ -473,3 +474,40 @@ def get_request_or_404(request_id: int, *, for_user: User) -> AppointmentRequest
     if found is None:
         abort(404)
     return found
+
+
+def may_message(user: User) -> bool:
+    """The clinical side answers messages; administrators never see them."""
+    return user.role in CLINICAL_ROLES
+
+
+def get_thread_or_404(thread_id: int, *, for_user: User) -> MessageThread:
+    """A conversation: the client's own (not their family's), a family member's own, or any
+    about a client the staff member may see. Anything else is missing."""
+    query = select(MessageThread).where(MessageThread.id == thread_id)
+    if for_user.role == Role.CLIENT:
+        query = query.where(
+            MessageThread.kind == "client",
+            MessageThread.client_id.in_(visible_clients(for_user).with_only_columns(Client.id)),
+        )
+    elif for_user.role == Role.FAMILY:
+        query = query.where(
+            MessageThread.kind == "family", MessageThread.family_user_id == for_user.id
+        )
+    else:
+        query = query.where(
+            MessageThread.client_id.in_(visible_clients(for_user).with_only_columns(Client.id))
+        )
+    thread: MessageThread | None = db.session.scalar(query)
+    if thread is None:
+        found = db.session.get(MessageThread, thread_id)
+        if found is not None:
+            _audit_denied(
+                for_user,
+                object_type="message_thread",
+                object_id=thread_id,
+                client_id=found.client_id,
+            )
+            db.session.commit()
+        abort(404)
+    return thread

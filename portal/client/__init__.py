@@ -21,4 +21,4 @@ def family_guard() -> ResponseReturnValue | None:
     return policy.guard_area("family")
 
 
-from . import appointments, family, goals, resources, safety_plan, views  # noqa: E402, F401
+from . import appointments, family, goals, messages, resources, safety_plan, views  # noqa: E402, F401

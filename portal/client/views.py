@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import policy
 from ..extensions import db
 from ..models import OPEN_REQUEST_STATUSES, AppointmentRequest, CareTeamMember, Client, FamilyAccess
-from ..services import appointments, care_plans
+from ..services import appointments, care_plans, messages
 from . import client_bp, family_bp
 
 
@@ -38,8 +38,10 @@ def client_home() -> str:
         if client
         else 0
     )
+    unread = messages.unread_count(current_user, [client.id], kind="client") if client else 0
     return render_template(
         "client/home.html",
+        unread=unread,
         client=client,
         next_appointment=next_appointment,
         open_requests=open_requests,

@@ -24,6 +24,7 @@ from . import (  # noqa: E402, F401
     emergency,
     goal_proposals,
     meetings,
+    messages,
     notes,
     referrals,
     resources,

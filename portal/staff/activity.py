@@ -38,6 +38,9 @@ SOURCES = {
     "appointment_request": lambda e: url_for(
         "staff.appointment_request_detail", request_id=int(e.object_id)
     ),
+    "message": lambda e: url_for(
+        "staff.message_detail", thread_id=int((e.detail or "thread 0").split()[1])
+    ),
     "family_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
     "emergency_access": lambda e: url_for("staff.client_access", client_id=e.client_id),
 }
