@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.forms import NewPasswordForm
 from ..formutils import email_format, strip
@@ -60,3 +60,26 @@ class MfaEnableForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button with a CSRF token."""
+
+
+class ContactForm(FlaskForm):
+    """A client's own phone and email on their record (not the sign-in email)."""
+
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=40)],
+        filters=[strip],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    contact_email = EmailField(
+        _l("Email for your care team"),
+        validators=[Optional(), Length(max=254), email_format()],
+        filters=[strip],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language"), validate_choice=True)
+    notify_messages = BooleanField(_l("Email me when a message is waiting"))
+    notify_reminders = BooleanField(_l("Email me a reminder before each appointment"))

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from .. import policy
 from ..auth.web import begin_session, client_ip, current_session
 from ..extensions import db
+from ..formutils import choices
+from ..i18n import agency_today, language_choices
+from ..models import Client, Role
 from ..navigation import safe_next
-from ..services import mfa, passwords, sessions, users
+from ..services import mfa, passwords, profile, sessions, users
 from . import bp
-from .forms import ButtonForm, ChangePasswordForm, MfaEnableForm, ProfileForm, ReauthForm
+from .forms import (
+    ButtonForm,
+    ChangePasswordForm,
+    ContactForm,
+    MfaEnableForm,
+    PreferencesForm,
+    ProfileForm,
+    ReauthForm,
+)
 
 
 def _needs_reauth() -> Response | None:
@@ -65,14 +79,89 @@ def index() -> str | Response | tuple[str, int]:
     return _index_page(form), 422 if form.errors else 200
 
 
-def _index_page(form: ProfileForm) -> str:
+def _own_record() -> Client | None:
+    """A client's own record, whose contact details they may change."""
+    if current_user.role != Role.CLIENT:
+        return None
+    record: Client | None = db.session.scalar(policy.visible_clients(current_user))
+    return record
+
+
+def _preferences_form(**kwargs: Any) -> PreferencesForm:
+    form = PreferencesForm(**kwargs)
+    form.locale.choices = choices(language_choices())
+    return form
+
+
+def _index_page(
+    form: ProfileForm,
+    *,
+    contact: ContactForm | None = None,
+    preferences: PreferencesForm | None = None,
+) -> str:
+    record = _own_record()
+    if contact is None and record is not None:
+        contact = ContactForm(formdata=None, phone=record.phone, contact_email=record.email)
+    if preferences is None:
+        preferences = _preferences_form(
+            formdata=None,
+            locale=current_user.locale or str(get_locale() or "en"),
+            notify_messages=current_user.notify_messages,
+            notify_reminders=current_user.notify_reminders,
+        )
     return render_template(
         "account/index.html",
         form=form,
+        contact=contact,
+        preferences=preferences,
         button=ButtonForm(),
         codes_left=mfa.recovery_codes_left(current_user) if current_user.has_mfa else 0,
         mfa_required=mfa_required(),
     )
+
+
+@bp.route("/contact", methods=["POST"])
+def contact() -> str | Response | tuple[str, int]:
+    """A client changes the phone and email on their record; their case manager is told."""
+    record = _own_record()
+    if record is None:
+        abort(404)
+    form = ContactForm()
+    if form.validate_on_submit():
+        changed = profile.update_contact(
+            record,
+            phone=form.phone.data,
+            email=form.contact_email.data,
+            actor=current_user,
+            ip=client_ip(),
+            today=agency_today(),
+        )
+        db.session.commit()
+        flash(
+            _("Saved. Your case manager has been told.") if changed else _("Nothing changed."),
+            "success",
+        )
+        return redirect(url_for("account.index"), code=303)
+    return _index_page(ProfileForm(obj=current_user), contact=form), 422
+
+
+@bp.route("/preferences", methods=["POST"])
+def preferences() -> str | Response | tuple[str, int]:
+    """Language and which emails to get; the language applies at once, emails included."""
+    form = _preferences_form()
+    if form.validate_on_submit():
+        profile.update_preferences(
+            current_user,
+            locale=form.locale.data,
+            notify_messages=bool(form.notify_messages.data),
+            notify_reminders=bool(form.notify_reminders.data),
+            ip=client_ip(),
+        )
+        db.session.commit()
+        refresh()
+        flash(_("Your choices are saved."), "success")
+        return redirect(url_for("account.index"), code=303)
+    return _index_page(ProfileForm(obj=current_user), preferences=form), 422
 
 
 @bp.route("/password", methods=["GET", "POST"])
