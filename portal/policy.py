@@ -472,6 +472,15 @@ def get_request_or_404(request_id: int, *, for_user: User) -> AppointmentRequest
     )
     found: AppointmentRequest | None = db.session.scalar(query)
     if found is None:
+        missing = db.session.get(AppointmentRequest, request_id)
+        if missing is not None:
+            _audit_denied(
+                for_user,
+                object_type="appointment_request",
+                object_id=request_id,
+                client_id=missing.client_id,
+            )
+            db.session.commit()
         abort(404)
     return found
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -75,6 +77,21 @@ class OutcomeForm(FlaskForm):
         _l("Reason or comment"), filters=[strip], validators=[Optional(), Length(max=500)]
     )
     version = HiddenField()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A cancellation says who cancelled and why: both asked for at once."""
+        valid = super().validate(extra_validators)
+        if self.outcome.data == "cancelled":
+            if not self.cancelled_by.data:
+                self.cancelled_by.errors = [*self.cancelled_by.errors, _l("Say who cancelled.")]
+                valid = False
+            if not self.reason.data:
+                self.reason.errors = [
+                    *self.reason.errors,
+                    _l("Give the reason for the cancellation."),
+                ]
+                valid = False
+        return valid
 
 
 class RequestAnswerForm(_TimesMixin, FlaskForm):

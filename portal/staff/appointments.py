@@ -4,7 +4,7 @@ and the answers to clients' requests."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -190,8 +190,12 @@ def _booking_form(client: Client | None, **kwargs: Any) -> AppointmentForm:
     return form
 
 
-def _read_times(form: AppointmentForm | RequestAnswerForm) -> tuple[datetime, datetime] | None:
-    """The start and end as UTC instants, or None with the problem written at the field."""
+def _read_times(
+    form: AppointmentForm | RequestAnswerForm, kept: Appointment | None = None
+) -> tuple[datetime, datetime] | None:
+    """The start and end as UTC instants, or None with the problem written at the field.
+    A time left as ``kept`` had it stays the same instant: in the hour repeated when the
+    clocks go back, the form cannot tell the second 01:30 from the first."""
     missing = (
         (form.day, _("Choose the date.")),
         (form.start, _("Give the start time.")),
@@ -223,10 +227,18 @@ def _read_times(form: AppointmentForm | RequestAnswerForm) -> tuple[datetime, da
     except NonexistentTime:
         form.end.errors = [_("That time does not exist on this day. Choose another end time.")]
         return None
+    if kept is not None:
+        starts_at = _unless_unchanged(starts_at, form.day.data, form.start.data, kept.starts_at)
+        ends_at = _unless_unchanged(ends_at, form.day.data, form.end.data, kept.ends_at)
     if ends_at <= starts_at:
         form.end.errors = [_("The end must be after the start.")]
         return None
     return starts_at, ends_at
+
+
+def _unless_unchanged(typed: datetime, day: date, at: time, before: datetime) -> datetime:
+    local = before.astimezone(agency_zone())
+    return before if (local.date(), local.time()) == (day, at) else typed
 
 
 def _conflict_message(form: AppointmentForm | RequestAnswerForm, error: Overlap) -> None:
@@ -323,7 +335,7 @@ def appointment_edit(appointment_id: int) -> Any:
         _fill(form, appointment)
     elif form.validate_on_submit():
         staff = _staff_or_error(form)
-        times = _read_times(form)
+        times = _read_times(form, kept=appointment)
         if staff is not None and times is not None:
             try:
                 appointments.reschedule(

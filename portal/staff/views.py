@@ -167,4 +167,7 @@ def _no_show_rows() -> list[tuple[str, appointments.Attendance]]:
         )
     since = utcnow() - timedelta(days=NO_SHOW_DAYS)
     figures = appointments.attendance_by_case_manager([p.id for p in people], since)
-    return [(p.display_name, figures[p.id]) for p in people if p.id in figures]
+    # A case manager whose clients' appointments have no outcome yet has no rate to show.
+    return [
+        (p.display_name, figures[p.id]) for p in people if p.id in figures and figures[p.id].kept
+    ]
