@@ -89,6 +89,8 @@ class Config:
     # Appointments: a client may cancel or ask to move one up to this many hours before it;
     # reminders go out this many hours before (``send-reminders``, run from cron).
     APPOINTMENT_NOTICE_HOURS = 24
+    # The number clients call to change an appointment (not the crisis line).
+    APPOINTMENT_PHONE = "555-0110"
     APPOINTMENT_MINUTES = 60
     REMINDER_HOURS = 24
     # A message from a client or family member not answered within this many working hours

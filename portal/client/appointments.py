@@ -3,7 +3,7 @@ calendar files and the private feed; the family member's read-only view of them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -95,7 +95,7 @@ def appointments_page() -> Any:
         moving={r.appointment_id for r in requests if r.is_open and r.purpose == "reschedule"},
         answer_form=ProposalAnswerForm(),
         notice_hours=_notice_hours(),
-        crisis_line_phone=current_app.config["CRISIS_LINE_PHONE"],
+        appointment_phone=current_app.config["APPOINTMENT_PHONE"],
         **_feed_context(current_user),
     )
 
@@ -117,6 +117,9 @@ def _preferred(form: RequestForm) -> list[datetime] | None:
             moment = appointments.agency_moment(field.data.date(), field.data.time(), zone)
         except NonexistentTime:
             field.errors = [_("That time does not exist: the clocks change that night.")]
+            return None
+        except OverflowError:  # the last hours of year 9999 are past the end of UTC
+            field.errors = [field.gettext("Not a valid datetime value.")]
             return None
         if moment <= now:
             field.errors = [_("Choose a time that has not passed yet.")]
@@ -161,7 +164,7 @@ def _too_late_message() -> str:
         "This appointment is less than %(hours)s hours away, so it cannot be changed here. "
         "Please call us at %(phone)s.",
         hours=_notice_hours(),
-        phone=current_app.config["CRISIS_LINE_PHONE"],
+        phone=current_app.config["APPOINTMENT_PHONE"],
     )
 
 
@@ -254,9 +257,9 @@ def request_answer(request_id: int) -> Any:
     own_client()
     req = policy.get_request_or_404(request_id, for_user=current_user)
     form = ProposalAnswerForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not str(form.version.data or "").isdigit():
         abort(400)
-    version = int(form.version.data or 0)
+    version = int(form.version.data)
     try:
         if form.answer.data == "accept":
             appointments.accept_proposal(
@@ -281,7 +284,11 @@ def request_answer(request_id: int) -> Any:
         db.session.rollback()
         flash(_("Sorry, that time was just taken. Ask for another time."), "error")
         return redirect(url_for("client.appointments"), code=303)
-    except (StaleEdit, IllegalTransition, TooLate):
+    except TooLate:
+        db.session.rollback()
+        flash(_("The time your care team offered has passed. Ask for another time."), "error")
+        return redirect(url_for("client.appointments"), code=303)
+    except (StaleEdit, IllegalTransition):
         db.session.rollback()
         flash(_("This request changed meanwhile. Here it is now."), "error")
         return redirect(url_for("client.appointments"), code=303)
@@ -368,7 +375,13 @@ def family_calendar_feed_change() -> Response:
 @family_bp.route("/appointments", endpoint="appointments")
 def family_appointments() -> Any:
     """The upcoming appointments of each client who shares them with me (read only)."""
-    rows = calendars.appointments_for(current_user, since=utcnow())
+    now = utcnow()
+    # One under way still shows: the family may be waiting outside.
+    rows = [
+        a
+        for a in calendars.appointments_for(current_user, since=now - timedelta(hours=12))
+        if a.ends_at > now
+    ]
     by_client: dict[int, list[Appointment]] = {}
     for appointment in rows:
         by_client.setdefault(appointment.client_id, []).append(appointment)

@@ -315,6 +315,10 @@ def cancel_by_client(
     appointment.outcome_at = now
     db.session.flush()
     _audit("update", appointment, actor=actor, ip=ip, detail="scheduled->cancelled by client")
+    moving = open_request_for(appointment)
+    if moving is not None:
+        # Nothing left to move: the request to move it ends with it.
+        withdraw(moving, expected_version=moving.version, actor=actor, ip=ip)
 
 
 # --- requests --------------------------------------------------------------------------------

@@ -97,20 +97,23 @@ def due(now: datetime | None = None, hours: int | None = None) -> Iterator[Remin
 def _recipients(appointment: Appointment, family: list[tuple[int, User]]) -> Iterator[Reminder]:
     client = appointment.client
     account = client.portal_user
-    if account is not None and account.active:
-        yield Reminder(
-            appointment,
-            account.email,
-            _language(account.locale or client.preferred_language),
-            account,
-            False,
-        )
+    if account is not None:
+        # An account turned off, or one whose owner chose no reminders, gets none.
+        if account.active and account.notify_reminders:
+            yield Reminder(
+                appointment,
+                account.email,
+                _language(account.locale or client.preferred_language),
+                account,
+                False,
+            )
     elif client.email:
+        # No portal account: the email on the record, with nothing to sign in to.
         yield Reminder(
             appointment, client.email.lower(), _language(client.preferred_language), None, False
         )
     for client_id, member in family:
-        if client_id == client.id:
+        if client_id == client.id and member.notify_reminders:
             yield Reminder(appointment, member.email, _language(member.locale), member, True)
 
 
@@ -135,6 +138,15 @@ def send(reminder: Reminder, *, link: str) -> bool:
                 agency=agency,
                 when=when,
                 link=link,
+            )
+        elif reminder.user is None:
+            subject = _("Appointment reminder")
+            body = _(
+                "Hello,\n\nYou have an appointment with %(agency)s on %(when)s.\n\n"
+                "If you cannot come, please call us at %(phone)s as soon as you can.",
+                agency=agency,
+                when=when,
+                phone=current_app.config["APPOINTMENT_PHONE"],
             )
         else:
             subject = _("Appointment reminder")

@@ -1,0 +1,1 @@
+"""Tests of the client portal (/client) and the family view (/family)."""
