@@ -21,4 +21,14 @@ def family_guard() -> ResponseReturnValue | None:
     return policy.guard_area("family")
 
 
-from . import appointments, family, goals, messages, resources, safety_plan, views  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    appointments,
+    check_ins,
+    family,
+    goals,
+    materials,
+    messages,
+    resources,
+    safety_plan,
+    views,
+)

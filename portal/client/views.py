@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
+from ..i18n import agency_today
 from ..models import OPEN_REQUEST_STATUSES, AppointmentRequest, CareTeamMember, Client, FamilyAccess
-from ..services import appointments, care_plans, messages
+from ..services import appointments, care_plans, check_ins, materials, messages
 from . import client_bp, family_bp
 
 
@@ -39,9 +40,13 @@ def client_home() -> str:
         else 0
     )
     unread = messages.unread_count(current_user, [client.id], kind="client") if client else 0
+    waiting = check_ins.due_for(client, agency_today()) if client else []
+    new_materials = materials.unread_count(client) if client else 0
     return render_template(
         "client/home.html",
         unread=unread,
+        check_ins_waiting=waiting,
+        new_materials=new_materials,
         client=client,
         next_appointment=next_appointment,
         open_requests=open_requests,

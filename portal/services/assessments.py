@@ -91,9 +91,15 @@ def _raise_flag(
             actor=actor,
             ip=ip,
         )
-    assignee = client.primary_case_manager or actor
-    # The task is read by its assignee: written in their saved language when they have one.
-    with force_locale(assignee.locale or str(get_locale() or "en")):
+    # A self-report has no staff author: with no case manager the task waits unassigned
+    # (on the client's record) rather than going to the client.
+    assignee = client.primary_case_manager or (actor if actor.is_staff else None)
+    # The task is read by its assignee: in their saved language, else the agency's default
+    # (never the language of a client who answered).
+    locale = (assignee.locale if assignee else None) or str(
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+    with force_locale(locale):
         title = _("Review the critical answer on %(instrument)s", instrument=_title(instrument))
     tasks.create_task(
         title=title, client=client, due_on=today, assignee=assignee, actor=actor, ip=ip

@@ -14,6 +14,8 @@ from . import users
 from .clients import record_number_for
 from .demo_appointments import load_demo_appointments
 from .demo_crisis import load_demo_crisis
+from .demo_materials import load_demo_materials
+from .demo_messages import load_demo_messages
 from .demo_notes import load_demo_notes
 from .demo_plans import load_demo_plans
 from .demo_resources import load_demo_resources
@@ -201,6 +203,10 @@ def load_demo() -> int:
     created += load_demo_resources()
     db.session.flush()
     created += load_demo_appointments()
+    db.session.flush()
+    created += load_demo_messages()
+    db.session.flush()
+    created += load_demo_materials()
     db.session.flush()
     return created
 

@@ -16,8 +16,9 @@ from ..auth.web import client_ip
 from ..extensions import db
 from ..instruments import Instrument
 from ..models import Assessment, Client
-from ..services import assessments
+from ..services import assessments, check_ins
 from . import bp
+from .check_ins import assign_form
 from .clients import _audit_view, _load, _record_context
 from .forms import ButtonForm
 
@@ -42,12 +43,8 @@ def _assessment_or_404(client: Client, assessment_id: int) -> Assessment:
     return found
 
 
-@bp.route("/clients/<int:client_id>/assessments")
-def assessment_index(client_id: int) -> str:
-    """Every administration on the record, newest first, and the instruments to start."""
-    client = _load(client_id)
-    _audit_view(client, "assessments")
-    db.session.commit()
+def index_page(client: Client, check_in_form: Any = None, status: int = 200) -> tuple[str, int]:
+    """The assessments page, also re-rendered (422) when a check-in form was refused."""
     rows = list(reversed(assessments.history(client)))
     return render_template(
         "staff/assessments/index.html",
@@ -55,8 +52,21 @@ def assessment_index(client_id: int) -> str:
         instruments=assessments.instruments(),
         locale=_locale(),
         may_assess=policy.may_assess(current_user),
+        check_ins=check_ins.for_record(client),
+        check_in_form=check_in_form or assign_form(formdata=None),
+        button=ButtonForm(),
         **_record_context(client, "assessments"),
-    )
+    ), status
+
+
+@bp.route("/clients/<int:client_id>/assessments")
+def assessment_index(client_id: int) -> tuple[str, int]:
+    """Every administration on the record, newest first, the instruments to start, and the
+    check-ins the client fills in from the portal."""
+    client = _load(client_id)
+    _audit_view(client, "assessments")
+    db.session.commit()
+    return index_page(client)
 
 
 def _parse(instrument: Instrument) -> tuple[dict[str, int | None], dict[str, str]]:
@@ -156,17 +166,16 @@ def assessment_trend(client_id: int, code: str) -> str:
         abort(404)
     _audit_view(client, f"trend {code}")
     db.session.commit()
-    rows = [
-        (a.administered_at, a.total)
-        for a in assessments.history(client, code)
-        if a.total is not None
-    ]
+    scored = [a for a in assessments.history(client, code) if a.total is not None]
+    rows = [(a.administered_at, a.total) for a in scored if a.total is not None]
     chart = charts.trend(instrument, rows, _locale())
     context: dict[str, Any] = _record_context(client, "assessments")
     return render_template(
         "staff/assessments/trend.html",
         instrument=instrument,
         chart=chart,
+        # Aligned with chart.points: which scores the client reported themselves.
+        self_reported=[a.self_report for a in scored],
         locale=_locale(),
         **context,
     )

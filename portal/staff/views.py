@@ -22,7 +22,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..services import appointments, audit, care_plans, crisis, notes
+from ..services import appointments, audit, care_plans, check_ins, crisis, messages, notes
 from . import bp
 from .forms import ButtonForm
 
@@ -115,6 +115,23 @@ def home() -> str:
     appointment_requests = appointments.open_requests(mine_ids, 10)
     awaiting_outcome = len(appointments.waiting_for_outcome(current_user, 100))
     no_show_rows = _no_show_rows()
+    waiting_threads = messages.inbox(current_user, mine_ids, waiting_only=True, limit=10)
+    late = messages.overdue(mine_ids, now=utcnow(), zone=agency_zone(), limit=50)
+    late_thread_ids = {t.id for t in late}
+    # Late conversations of the team are raised to its supervisor: the clients of the case
+    # managers they supervise (not those they only meet on a care team).
+    raised_threads = (
+        messages.overdue(
+            select(Client.id)
+            .join(User, User.id == Client.primary_case_manager_id)
+            .where(User.supervisor_id == current_user.id),
+            now=utcnow(),
+            zone=agency_zone(),
+        )
+        if current_user.role == Role.SUPERVISOR
+        else []
+    )
+    critical_check_ins = check_ins.critical_recent(mine_ids)
     audit.record(
         "view",
         actor=current_user,
@@ -151,6 +168,10 @@ def home() -> str:
         appointment_requests=appointment_requests,
         awaiting_outcome=awaiting_outcome,
         no_show_rows=no_show_rows,
+        waiting_threads=waiting_threads,
+        late_thread_ids=late_thread_ids,
+        raised_threads=raised_threads,
+        critical_check_ins=critical_check_ins,
     )
 
 
