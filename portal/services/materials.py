@@ -515,8 +515,8 @@ def mark_read(material: Material, user: User) -> MaterialRead:
 
 
 def unread_count(client: Client) -> int:
-    """How many of the client's materials their portal account has not opened yet (for the
-    client's home)."""
+    """How many of the readings the team gave the client their portal account has not
+    opened yet (for the client's home, which says they come from the care team)."""
     read = exists().where(
         MaterialRead.material_id == Material.id,
         MaterialRead.user_id == (client.portal_user_id or -1),
@@ -526,7 +526,8 @@ def unread_count(client: Client) -> int:
             select(func.count())
             .select_from(Material)
             .where(
-                client_condition(client),
+                Material.active.is_(True),
+                _assigned_to([client.id]),
                 ~read,
                 exists().where(MaterialTranslation.material_id == Material.id),
             )

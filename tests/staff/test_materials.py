@@ -535,14 +535,15 @@ def test_the_demo_loads_twelve_materials_in_english_and_spanish(app):
     assert db.session.scalar(select(func.count()).select_from(Material)) == 12
 
 
-def test_unread_counts_for_the_client_home(agency):
-    one = make_material(agency.admin, "One", audience="client")
+def test_the_client_home_counts_unread_readings_the_team_gave(agency):
+    """The home says "new readings from your care team": general ones on the shelf are not."""
+    make_material(agency.admin, "One", audience="client")
     make_material(agency.admin, "Two", audience="family")
-    hidden = make_material(agency.admin, "Three", general=False)
+    given = make_material(agency.admin, "Three", general=False)
+    assert materials.unread_count(agency.own) == 0
+    materials.assign(given, agency.own, note=None, actor=agency.cm, ip=None)
     assert materials.unread_count(agency.own) == 1
-    materials.assign(hidden, agency.own, note=None, actor=agency.cm, ip=None)
-    assert materials.unread_count(agency.own) == 2
-    first = materials.mark_read(one, agency.client_user)
-    assert materials.unread_count(agency.own) == 1
-    again = materials.mark_read(one, agency.client_user)
+    first = materials.mark_read(given, agency.client_user)
+    assert materials.unread_count(agency.own) == 0
+    again = materials.mark_read(given, agency.client_user)
     assert again.id == first.id and again.read_at == first.read_at
