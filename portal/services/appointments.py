@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -270,7 +270,7 @@ def _no_show_task(appointment: Appointment, *, actor: User, ip: str | None, toda
     with force_locale(assignee.locale or "en"):
         title = _(
             "Follow up the missed appointment of %(date)s",
-            date=_local_date(appointment.starts_at).isoformat(),
+            date=format_date(_local_date(appointment.starts_at), "medium"),
         )
     task = tasks.create_task(
         title=title,

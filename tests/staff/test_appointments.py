@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from babel.dates import format_date as babel_date
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -726,6 +727,9 @@ def test_a_no_show_gives_the_primary_case_manager_one_follow_up_task(client, mak
     assert "Recorded as a no-show. A follow-up task was added for the case manager." in detail
     [task] = follow_up_tasks(agency.own.id)
     assert task.assignee_id == agency.cm.id
+    # the day as people write it, in the agency's zone (not 2026-11-23)
+    day = missed.starts_at.astimezone(ZoneInfo("America/Chicago")).date()
+    assert babel_date(day, "medium", locale="en") in task.title
     assert task.status == "open"
     assert stored(missed.id).follow_up_task_id == task.id
     assert f'href="/staff/tasks/{task.id}"' in detail
