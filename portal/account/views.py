@@ -154,7 +154,12 @@ def preferences() -> str | Response | tuple[str, int]:
             current_user,
             locale=form.locale.data,
             notify_messages=bool(form.notify_messages.data),
-            notify_reminders=bool(form.notify_reminders.data),
+            # Staff have no reminders to choose (the box is not on their page): keep them.
+            notify_reminders=(
+                current_user.notify_reminders
+                if current_user.is_staff
+                else bool(form.notify_reminders.data)
+            ),
             ip=client_ip(),
         )
         db.session.commit()

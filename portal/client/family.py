@@ -84,6 +84,11 @@ def family_invite() -> Any:
             family, created = consents.find_or_create_family_user(
                 form.email.data or "", form.name.data or ""
             )
+            if not created and _already_sharing(client, family):
+                form.email.errors = [
+                    _("You already share with this person. Change what they see in the list above.")
+                ]
+                return _page(client, form, status=422)
             consents.grant(
                 client,
                 family,
@@ -114,6 +119,17 @@ def family_invite() -> Any:
             )
             return redirect(url_for("client.family"), code=303)
     return _page(client, form, status=422)
+
+
+def _already_sharing(client: Client, family: Any) -> bool:
+    return any(
+        c.is_in_force()
+        for c in db.session.scalars(
+            select(FamilyAccess).where(
+                FamilyAccess.client_id == client.id, FamilyAccess.family_user_id == family.id
+            )
+        )
+    )
 
 
 def _own_consent(client: Client, consent_id: int) -> FamilyAccess:

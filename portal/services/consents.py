@@ -105,6 +105,8 @@ def change_scopes(
         raise DomainError("choose at least one thing to share")
     if expires_at is not None and expires_at <= utcnow():
         raise DomainError("the end date must be in the future")
+    if consent.scopes == frozenset(chosen) and consent.expires_at == expires_at:
+        return  # saved as it was: nothing changed, nothing to log
     for scope in FAMILY_SCOPES:
         setattr(consent, f"scope_{scope}", scope in chosen)
     consent.expires_at = expires_at

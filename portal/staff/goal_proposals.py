@@ -50,13 +50,20 @@ def plan_proposal(client_id: int, proposal_id: int) -> Any:
         db.session.rollback()
         flash(_("Someone answered this proposal meanwhile."), "error")
         return redirect(url_for("staff.plan_detail", client_id=client.id), code=303)
-    except DomainError:
+    except DomainError as problem:
         db.session.rollback()
+        message = (
+            _(
+                "The goal this step belongs to is no longer in the draft. Add the step by "
+                "hand, or answer the client."
+            )
+            if action == "accept"
+            else _("Write the answer the client will read.")
+        )
         plan = care_plans.draft(client) or care_plans.latest_signed(client)
         context = _page_context(client, plan)
-        context.update(
-            proposal_error=(proposal.id, _("Write the answer the client will read.")),
-        )
+        context.update(proposal_error=(proposal.id, message))
+        del problem
         return render_template("staff/care_plans/detail.html", **context), 422
     db.session.commit()
     flash(message, "success")
