@@ -9,7 +9,7 @@ the user may not see, exactly as for what does not exist.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
@@ -421,6 +421,18 @@ def get_task_or_404(task_id: int, *, for_user: User) -> Task:
     return task
 
 
+def _missing(model: Any, object_type: str, object_id: int, for_user: User) -> NoReturn:
+    """404 for a row the user may not see, as for one that does not exist; a row that does
+    exist is an attempt the audit log keeps."""
+    found = db.session.get(model, object_id)
+    if found is not None:
+        _audit_denied(
+            for_user, object_type=object_type, object_id=object_id, client_id=found.client_id
+        )
+        db.session.commit()
+    abort(404)
+
+
 def may_schedule(user: User) -> bool:
     """The clinical side books, changes and verifies appointments with clients it may see;
     administrators have no calendar of clients."""
@@ -445,16 +457,7 @@ def get_appointment_or_404(appointment_id: int, *, for_user: User) -> Appointmen
         visible_appointments(for_user).where(Appointment.id == appointment_id)
     )
     if appointment is None:
-        found = db.session.get(Appointment, appointment_id)
-        if found is not None:
-            _audit_denied(
-                for_user,
-                object_type="appointment",
-                object_id=appointment_id,
-                client_id=found.client_id,
-            )
-            db.session.commit()
-        abort(404)
+        _missing(Appointment, "appointment", appointment_id, for_user)
     return appointment
 
 
@@ -472,16 +475,7 @@ def get_request_or_404(request_id: int, *, for_user: User) -> AppointmentRequest
     )
     found: AppointmentRequest | None = db.session.scalar(query)
     if found is None:
-        missing = db.session.get(AppointmentRequest, request_id)
-        if missing is not None:
-            _audit_denied(
-                for_user,
-                object_type="appointment_request",
-                object_id=request_id,
-                client_id=missing.client_id,
-            )
-            db.session.commit()
-        abort(404)
+        _missing(AppointmentRequest, "appointment_request", request_id, for_user)
     return found
 
 
@@ -509,14 +503,5 @@ def get_thread_or_404(thread_id: int, *, for_user: User) -> MessageThread:
         )
     thread: MessageThread | None = db.session.scalar(query)
     if thread is None:
-        found = db.session.get(MessageThread, thread_id)
-        if found is not None:
-            _audit_denied(
-                for_user,
-                object_type="message_thread",
-                object_id=thread_id,
-                client_id=found.client_id,
-            )
-            db.session.commit()
-        abort(404)
+        _missing(MessageThread, "message_thread", thread_id, for_user)
     return thread

@@ -31,7 +31,8 @@ def link_for_reader() -> Any:
     return link
 
 
-def _notify(thread: MessageThread) -> None:
+def notify(thread: MessageThread) -> None:
+    """Tell the other side that the newest message of the conversation is waiting."""
     newest = messages.load_messages(thread)[-1]
     messages.notify_new_message(thread, newest, link_for=link_for_reader())
 
@@ -89,7 +90,7 @@ def client_message_new() -> Any:
             ip=client_ip(),
         )
         db.session.commit()
-        _notify(thread)
+        notify(thread)
         flash(_("Sent. Someone from your care team will answer here."), "success")
         return redirect(url_for("client.message_thread", thread_id=thread.id), code=303)
     return render_template(
@@ -114,7 +115,7 @@ def _thread(area: str, thread_id: int) -> Any:
     if form.validate_on_submit():
         messages.reply(thread, body=form.body.data or "", actor=current_user, ip=client_ip())
         db.session.commit()
-        _notify(thread)
+        notify(thread)
         flash(_("Sent."), "success")
         return redirect(url_for(f"{area}.message_thread", thread_id=thread.id), code=303)
     if form.errors:
@@ -173,7 +174,7 @@ def family_message_new() -> Any:
             ip=client_ip(),
         )
         db.session.commit()
-        _notify(thread)
+        notify(thread)
         flash(_("Sent to the care team. They read every message."), "success")
         return redirect(url_for("family.message_thread", thread_id=thread.id), code=303)
     return render_template(

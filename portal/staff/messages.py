@@ -12,10 +12,10 @@ from flask_login import current_user
 from .. import policy
 from ..auth.web import client_ip
 from ..client.message_forms import NewThreadForm, ReplyForm
-from ..client.messages import link_for_reader
+from ..client.messages import notify
 from ..extensions import db
 from ..i18n import agency_zone
-from ..models import Client, MessageThread, utcnow
+from ..models import Client, utcnow
 from ..services import audit, messages
 from . import bp
 from .clients import _audit_view, _load, _record_context
@@ -24,11 +24,6 @@ from .clients import _audit_view, _load, _record_context
 def _require_messaging() -> None:
     if not policy.may_message(current_user):
         abort(403)
-
-
-def _notify(thread: MessageThread) -> None:
-    newest = messages.load_messages(thread)[-1]
-    messages.notify_new_message(thread, newest, link_for=link_for_reader())
 
 
 @bp.route("/messages")
@@ -62,7 +57,7 @@ def message_detail(thread_id: int) -> Any:
     if form.validate_on_submit():
         messages.reply(thread, body=form.body.data or "", actor=current_user, ip=client_ip())
         db.session.commit()
-        _notify(thread)
+        notify(thread)
         flash(_("Answer sent. The client gets an email saying a message is waiting."), "success")
         return redirect(url_for("staff.message_detail", thread_id=thread.id), code=303)
     status = 422 if form.errors else 200
@@ -103,7 +98,7 @@ def client_messages(client_id: int) -> Any:
                 ip=client_ip(),
             )
             db.session.commit()
-            _notify(thread)
+            notify(thread)
             flash(_("Message sent to the client."), "success")
             return redirect(url_for("staff.message_detail", thread_id=thread.id), code=303)
     else:
