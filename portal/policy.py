@@ -505,3 +505,44 @@ def get_thread_or_404(thread_id: int, *, for_user: User) -> MessageThread:
     if thread is None:
         _missing(MessageThread, "message_thread", thread_id, for_user)
     return thread
+
+
+# --- administration, reports, exports (issue 11) ---------------------------------------------
+
+
+def may_manage_users(user: User) -> bool:
+    """Accounts and roles are the administrators' (who never see a client's record)."""
+    return user.role == Role.ADMIN
+
+
+def may_view_audit(user: User) -> bool:
+    """The whole audit log: administrators and supervisors (who review access)."""
+    return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+def may_view_reports(user: User) -> bool:
+    """Reports: supervisors and administrators see the agency or a team; a case manager sees
+    the figures of their own caseload only (``report_scope``)."""
+    return user.role in (Role.ADMIN, Role.SUPERVISOR, Role.CASE_MANAGER)
+
+
+def report_case_managers(user: User) -> Select[User]:
+    """Whose caseloads a person may report on: an administrator everyone's (aggregate
+    figures only), a supervisor their team's and their own, a case manager their own."""
+    query = select(User).where(User.role == Role.CASE_MANAGER)
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.SUPERVISOR:
+        return select(User).where(
+            or_(User.supervisor_id == user.id, User.id == user.id),
+            User.role.in_((Role.CASE_MANAGER, Role.SUPERVISOR)),
+        )
+    if user.role == Role.CASE_MANAGER:
+        return select(User).where(User.id == user.id)
+    return select(User).where(false())
+
+
+def may_export_record(user: User) -> bool:
+    """A client's record leaves the agency (FHIR) only through clinical staff who may open it;
+    the loader still decides which records."""
+    return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR)
