@@ -22,7 +22,16 @@ from ..models import (
     User,
     utcnow,
 )
-from ..services import appointments, audit, care_plans, check_ins, crisis, messages, notes
+from ..services import (
+    appointments,
+    audit,
+    care_plans,
+    check_ins,
+    crisis,
+    messages,
+    needs_me,
+    notes,
+)
 from . import bp
 from .forms import ButtonForm
 
@@ -132,6 +141,7 @@ def home() -> str:
         else []
     )
     critical_check_ins = check_ins.critical_recent(mine_ids)
+    needs = needs_me.queue(mine_ids, user=current_user, now=utcnow(), today=today)
     audit.record(
         "view",
         actor=current_user,
@@ -172,6 +182,7 @@ def home() -> str:
         late_thread_ids=late_thread_ids,
         raised_threads=raised_threads,
         critical_check_ins=critical_check_ins,
+        needs=needs,
     )
 
 
