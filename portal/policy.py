@@ -546,3 +546,45 @@ def may_export_record(user: User) -> bool:
     """A client's record leaves the agency (FHIR) only through clinical staff who may open it;
     the loader still decides which records."""
     return user.role in (Role.CASE_MANAGER, Role.SUPERVISOR)
+
+
+# What may still change on a discharged client's record: re-admitting them, recording a
+# crisis (safety first), finishing and correcting documentation, and reducing access.
+# Everything else of the record is read-only until a re-admission; nothing is deleted.
+WHILE_DISCHARGED = frozenset(
+    {
+        "staff.client_status",
+        "staff.crisis_new",
+        "staff.crisis_detail",
+        "staff.note_save",
+        "staff.note_sign",
+        "staff.note_addendum",
+        "staff.note_cosign",
+        "staff.consent_revoke",
+        "staff.portal_disable",
+    }
+)
+
+
+def guard_discharged() -> Response | None:
+    """A ``before_request`` of the staff area: a change to a discharged client's record is
+    refused (the record is kept read-only), whichever view it reaches."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in WHILE_DISCHARGED:
+        return None
+    client_id = (request.view_args or {}).get("client_id")
+    if client_id is None:
+        return None
+    status = db.session.scalar(select(Client.status).where(Client.id == client_id))
+    if status != "discharged":
+        return None  # missing or not visible: the view's loader answers 404
+    flash(
+        _(
+            "This client is discharged, so the record is read-only. Re-admit them from "
+            "Status and risk to make changes."
+        ),
+        "error",
+    )
+    target = url_for("staff.client_detail", client_id=client_id)
+    if is_htmx():
+        return hx_redirect(target)
+    return redirect(target, code=303)

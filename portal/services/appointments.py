@@ -143,6 +143,8 @@ def schedule(
     with no place given is at the client's address."""
     if kind not in APPOINTMENT_KINDS:
         raise DomainError("unknown kind of appointment")
+    if client.status == "discharged":
+        raise DomainError("discharged")
     _check_times(starts_at, ends_at)
     reason = _check_overlap(
         starts_at,

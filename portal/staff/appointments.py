@@ -303,6 +303,11 @@ def appointment_new() -> Any:
                 db.session.rollback()
                 conflict = error
                 _conflict_message(form, error)
+            except DomainError:
+                db.session.rollback()
+                form.client_id.errors = [
+                    _("This client is discharged. Re-admit them before booking.")
+                ]
             else:
                 db.session.commit()
                 flash(_("Appointment booked."), "success")
