@@ -1,9 +1,10 @@
 """Command-line tools: ``flask --app portal create-user|demo|audit-verify|unlock|reset-mfa|
-referral-follow-ups|send-reminders``."""
+referral-follow-ups|send-reminders|backup|restore``."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app, url_for
@@ -11,7 +12,17 @@ from flask import Flask, current_app, url_for
 from .extensions import db
 from .i18n import agency_today
 from .models import Role
-from .services import audit, demo, mfa, passwords, referrals, reminders, sessions, users
+from .services import (
+    audit,
+    backup,
+    demo,
+    mfa,
+    passwords,
+    referrals,
+    reminders,
+    sessions,
+    users,
+)
 
 
 @click.command("create-user")
@@ -121,6 +132,76 @@ def send_reminders_command(hours: int | None) -> None:
         sys.exit(1)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write one .tar.gz: a consistent copy of the database, the documents and a manifest.
+
+    PATH is the archive's name, or an existing folder to put waypoint-<UTC time>.tar.gz in.
+    Safe while the app is serving.
+    """
+    try:
+        result = backup.create_backup(path)
+    except backup.BackupError as error:
+        raise click.ClickException(f"backup failed: {error}") from error
+    click.echo(f"database ({result.database}) copied with {result.method}")
+    click.echo(
+        f"backup written to {result.path} ({result.size} bytes): revision {result.revision}, "
+        f"{len(result.counts)} tables, {sum(result.counts.values())} rows, "
+        f"{result.documents} document file(s)"
+    )
+    if result.missing_documents:
+        click.echo(
+            f"warning: {len(result.missing_documents)} document(s) the database refers to are "
+            f"missing or changed on disk (first: {result.missing_documents[0]}); "
+            "listed in the manifest",
+            err=True,
+        )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a database that is not empty, and overwrite document files that differ.",
+)
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup into an empty database; exit 1 with the reason when it refuses.
+
+    The archive is checked against its manifest before anything is written. Without --force
+    the database must have no tables at all (create it, do not run db upgrade) and no file in
+    the document folder may differ from the backup's. With --force the database's contents
+    are replaced (PostgreSQL: the backup's objects are dropped and recreated) and differing
+    documents are overwritten. A backup from an older revision is upgraded to this code's.
+    """
+    try:
+        result = backup.restore_backup(path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(f"restore refused: {error}") from error
+    click.echo(f"archive verified: {result.verified_members} member(s) match the manifest")
+    click.echo(f"database ({result.database}) restored with {result.method}")
+    if result.upgraded_to:
+        click.echo(f"upgraded from revision {result.revision} to {result.upgraded_to}")
+    else:
+        click.echo(f"revision {result.revision} matches the code")
+    click.echo(
+        f"documents: {result.documents_written} restored, "
+        f"{result.documents_present} already in place"
+    )
+    for table, rows in result.counts.items():
+        click.echo(f"  {table}: {rows}")
+    chain = result.chain
+    if not chain.ok:
+        click.echo(
+            f"audit chain BROKEN at event {chain.broken_id}: {chain.reason} "
+            f"({chain.checked} events verified before it)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"audit chain intact: {chain.checked} events")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
@@ -131,5 +212,7 @@ def init_app(app: Flask) -> None:
         reset_mfa_command,
         referral_follow_ups_command,
         send_reminders_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
