@@ -46,7 +46,8 @@ def test_every_route_carries_the_security_headers(app, client, role):
     paths = list(simple_get_routes(app)) + ["/no-such-page"]
     assert {"/login", "/staff/", "/client/", "/family/", "/healthz", "/help"} <= set(paths)
     for path in paths:
-        response = client.get(path)
+        # buffered: a streamed download (the audit log's CSV) is read inside its request
+        response = client.get(path, buffered=True)
         assert_page_headers(response, path)
 
 

@@ -61,7 +61,8 @@ def test_expired_session_keeps_typed_text_until_signed_in_again(new_page):
     expect(page.get_by_label("Your name")).to_have_value("Casey Typed-Before-Timeout Manager")
     expect(page.get_by_text("We kept what you typed")).to_be_visible()
     with page.expect_navigation():
-        page.get_by_role("button", name="Save", exact=True).click()
+        details = page.get_by_role("region", name="Your details")
+        details.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Your details are saved.")).to_be_visible()
     expect(page.get_by_label("Your name")).to_have_value("Casey Typed-Before-Timeout Manager")
     # Saved: nothing is kept in the browser any more.
