@@ -64,9 +64,11 @@ def note_activity() -> None:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the cookie counts only while its server-side session is open."""
-    user = db.session.get(User, int(user_id))
-    record = sessions.find(session.get(SID_KEY))
-    if user is None or record is None or record.user_id != user.id or not user.active:
+    record = sessions.find(session.get(SID_KEY))  # one query: the session and its user
+    if record is None or str(record.user_id) != user_id:
+        return None
+    user = record.user
+    if not user.active:
         return None
     if record.ended_at is not None:
         return None

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import STAFF_ROLES, User, UserSession, utcnow
@@ -58,10 +59,14 @@ def start(user: User, *, ip: str | None, user_agent: str | None) -> tuple[str, U
 
 
 def find(token: str | None) -> UserSession | None:
-    """The record behind a cookie token, open or not."""
+    """The record behind a cookie token, open or not, with its user in the same query."""
     if not token:
         return None
-    return db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    return db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == _hash(token))
+    )
 
 
 def expiry_reason(record: UserSession, user: User, now: datetime | None = None) -> str | None:
