@@ -14,7 +14,16 @@ from typing import Any, NoReturn
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
@@ -120,10 +129,6 @@ def home_endpoint(user: User) -> str:
     return HOME_ENDPOINTS[user.role]
 
 
-def _on_care_team(user_id: int) -> ColumnElement[bool]:
-    return exists().where(CareTeamMember.client_id == Client.id, CareTeamMember.user_id == user_id)
-
-
 def consent_in_force(at: datetime | None = None) -> ColumnElement[bool]:
     """SQL condition: a family consent that is neither revoked nor expired."""
     at = at or _utcnow()
@@ -140,33 +145,40 @@ def _scope_column(scope: str) -> ColumnElement[bool]:
     return column
 
 
-def _emergency_access(user_id: int) -> ColumnElement[bool]:
-    return exists().where(
-        EmergencyAccess.client_id == Client.id,
-        EmergencyAccess.user_id == user_id,
-        EmergencyAccess.expires_at > _utcnow(),
-    )
+def _regular_ids(user: User) -> list[Select[Any]]:
+    """Queries for the ids of clinical staff's own clients (caseload, care teams, team's).
+
+    Sets of ids from indexed lookups, not an OR of EXISTS over every client row: the cost
+    follows the size of the caseload, not of the agency.
+    """
+    selects: list[Select[Any]] = [
+        select(CareTeamMember.client_id).where(CareTeamMember.user_id == user.id)
+    ]
+    if user.role in (Role.CASE_MANAGER, Role.SUPERVISOR):
+        selects.append(select(Client.id).where(Client.primary_case_manager_id == user.id))
+    if user.role == Role.SUPERVISOR:
+        case_manager = aliased(User)
+        selects.append(
+            select(Client.id)
+            .join(case_manager, case_manager.id == Client.primary_case_manager_id)
+            .where(case_manager.supervisor_id == user.id)
+        )
+    return selects
 
 
 def _regular_condition(user: User) -> ColumnElement[bool]:
     """Clinical staff's own clients: caseload, care teams, and (supervisors) their team's."""
-    if user.role == Role.CASE_MANAGER:
-        return or_(Client.primary_case_manager_id == user.id, _on_care_team(user.id))
-    if user.role == Role.SUPERVISOR:
-        case_manager = aliased(User)
-        supervises = exists().where(
-            case_manager.id == Client.primary_case_manager_id,
-            case_manager.supervisor_id == user.id,
-        )
-        return or_(Client.primary_case_manager_id == user.id, supervises, _on_care_team(user.id))
-    return _on_care_team(user.id)
+    return Client.id.in_(union(*_regular_ids(user)))
 
 
 def _client_condition(user: User) -> ColumnElement[bool]:
     """The SQL condition for the clients whose record this user may open."""
     if user.role in CLINICAL_ROLES:
         # Emergency access ("break the glass") opens a record for a limited time.
-        return or_(_regular_condition(user), _emergency_access(user.id))
+        emergency = select(EmergencyAccess.client_id).where(
+            EmergencyAccess.user_id == user.id, EmergencyAccess.expires_at > _utcnow()
+        )
+        return Client.id.in_(union(*_regular_ids(user), emergency))
     if user.role == Role.CLIENT:
         return Client.portal_user_id == user.id
     if user.role == Role.FAMILY:
