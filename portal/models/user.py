@@ -48,7 +48,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     # A case manager's supervisor: supervisors see their team's clients.
-    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     # Notes this person signs wait for their supervisor's co-signature (interns, new staff).
     requires_cosign: Mapped[bool] = mapped_column(default=False, server_default=false())
     # What the person wants by email (a message waiting, appointment reminders).
