@@ -277,6 +277,48 @@ def care_team_role(code: str) -> str:
     return str(label) if label is not None else code
 
 
+# A timeline line per (action, object type) of the audit log, when nothing more specific applies.
+ACTIVITY_LABELS = {
+    ("create", "client"): _l("Record created"),
+    ("update", "client"): _l("Details changed"),
+    ("care_team_change", "care_team_member"): _l("Care team changed"),
+    ("care_team_change", "client"): _l("Primary case manager changed"),
+    ("create", "emergency_contact"): _l("Emergency contact added"),
+    ("update", "emergency_contact"): _l("Emergency contact changed"),
+    ("delete", "emergency_contact"): _l("Emergency contact removed"),
+    ("consent_change", "family_access"): _l("Family access changed"),
+    ("portal_invite", "user"): _l("Portal invitation sent"),
+    ("portal_disable", "user"): _l("Portal account turned off"),
+    ("emergency_access", "emergency_access"): _l("Emergency access opened"),
+    ("emergency_review", "emergency_access"): _l("Emergency access reviewed"),
+    ("create", "task"): _l("Task added"),
+    ("create", "assessment"): _l("Assessment completed"),
+    ("update", "task"): _l("Task done"),
+    ("create", "care_plan"): _l("Care plan draft started"),
+    ("update", "care_plan"): _l("Care plan draft edited"),
+    ("sign", "care_plan"): _l("Care plan signed"),
+    ("approve", "care_plan"): _l("Care plan approved"),
+    ("acknowledge", "care_plan"): _l("Care plan acknowledged by the client"),
+    ("create", "goal_progress"): _l("Goal progress recorded"),
+    ("sign", "progress_note"): _l("Note signed"),
+    ("create", "document"): _l("Document uploaded"),
+    ("export", "document"): _l("Document downloaded"),
+    ("delete", "document"): _l("Document removed"),
+    ("create", "team_meeting"): _l("Discussed at a team meeting"),
+    ("create", "crisis_event"): _l("Crisis recorded"),
+    ("update", "crisis_event"): _l("Crisis resolved"),
+    ("create", "safety_plan"): _l("Safety plan started"),
+    ("update", "safety_plan"): _l("Safety plan changed"),
+    ("create", "referral"): _l("Referral proposed"),
+    ("create", "goal_proposal"): _l("Goal or step proposed by the client"),
+    ("update", "goal_proposal"): _l("The client's proposal answered"),
+    ("create", "appointment"): _l("Appointment scheduled"),
+    ("update", "appointment"): _l("Appointment changed"),
+    ("create", "appointment_request"): _l("Appointment requested by the client"),
+    ("update", "appointment_request"): _l("Appointment request answered"),
+}
+
+
 def activity_label(event: Any) -> str:
     """A timeline line for an audit event of a client record, in the reader's language."""
     action, kind, detail = event.action, event.object_type, event.detail or ""
@@ -318,46 +360,7 @@ def activity_label(event: Any) -> str:
         return _("Addendum added to a note")
     if kind == "progress_note" and detail == "co-signature":
         return _("Note co-signed")
-    labels = {
-        ("create", "client"): _l("Record created"),
-        ("update", "client"): _l("Details changed"),
-        ("care_team_change", "care_team_member"): _l("Care team changed"),
-        ("care_team_change", "client"): _l("Primary case manager changed"),
-        ("create", "emergency_contact"): _l("Emergency contact added"),
-        ("update", "emergency_contact"): _l("Emergency contact changed"),
-        ("delete", "emergency_contact"): _l("Emergency contact removed"),
-        ("consent_change", "family_access"): _l("Family access changed"),
-        ("portal_invite", "user"): _l("Portal invitation sent"),
-        ("portal_disable", "user"): _l("Portal account turned off"),
-        ("emergency_access", "emergency_access"): _l("Emergency access opened"),
-        ("emergency_review", "emergency_access"): _l("Emergency access reviewed"),
-        ("create", "task"): _l("Task added"),
-        ("create", "assessment"): _l("Assessment completed"),
-        ("update", "task"): _l("Task done"),
-        ("create", "care_plan"): _l("Care plan draft started"),
-        ("update", "care_plan"): _l("Care plan draft edited"),
-        ("sign", "care_plan"): _l("Care plan signed"),
-        ("approve", "care_plan"): _l("Care plan approved"),
-        ("acknowledge", "care_plan"): _l("Care plan acknowledged by the client"),
-        ("create", "goal_progress"): _l("Goal progress recorded"),
-        ("sign", "progress_note"): _l("Note signed"),
-        ("create", "document"): _l("Document uploaded"),
-        ("export", "document"): _l("Document downloaded"),
-        ("delete", "document"): _l("Document removed"),
-        ("create", "team_meeting"): _l("Discussed at a team meeting"),
-        ("create", "crisis_event"): _l("Crisis recorded"),
-        ("update", "crisis_event"): _l("Crisis resolved"),
-        ("create", "safety_plan"): _l("Safety plan started"),
-        ("update", "safety_plan"): _l("Safety plan changed"),
-        ("create", "referral"): _l("Referral proposed"),
-        ("create", "goal_proposal"): _l("Goal or step proposed by the client"),
-        ("update", "goal_proposal"): _l("The client's proposal answered"),
-        ("create", "appointment"): _l("Appointment scheduled"),
-        ("update", "appointment"): _l("Appointment changed"),
-        ("create", "appointment_request"): _l("Appointment requested by the client"),
-        ("update", "appointment_request"): _l("Appointment request answered"),
-    }
-    label = labels.get((action, kind or ""))
+    label = ACTIVITY_LABELS.get((action, kind or ""))
     return str(label) if label is not None else _("Record changed")
 
 
