@@ -36,7 +36,8 @@ class Appointment(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         # The calendar asks "this person's appointments in this window".
         Index("ix_appointment_staff_start", "staff_id", "starts_at"),
-        Index("ix_appointment_client_start", "client_id", "starts_at"),
+        # With the status, reports count a client's appointments in a period from the index.
+        Index("ix_appointment_client_start_status", "client_id", "starts_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

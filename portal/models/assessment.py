@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -15,6 +15,17 @@ from .user import User
 
 class Assessment(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "assessment"
+    # A client's scores by date: the outcomes report reads them from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_assessment_client_time",
+            "client_id",
+            "administered_at",
+            "instrument_code",
+            "total",
+            "id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)

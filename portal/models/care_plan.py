@@ -12,7 +12,16 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..extensions import db
@@ -188,7 +197,12 @@ class GoalProgress(db.Model):  # type: ignore[name-defined,misc]
     """A dated progress rating of a goal, kept apart from the frozen plan it belongs to."""
 
     __tablename__ = "goal_progress"
-    __table_args__ = (CheckConstraint("rating BETWEEN 0 AND 100", name="rating_range"),)
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 0 AND 100", name="rating_range"),
+        # A goal's newest rating is one index probe, however long its history.
+        Index("ix_goal_progress_latest", "client_id", "goal_key", "recorded_on", "id"),
+        Index("ix_goal_progress_client_recorded", "client_id", "recorded_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)

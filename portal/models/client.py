@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -186,6 +187,7 @@ class Episode(db.Model):  # type: ignore[name-defined,misc]
 
 class StatusChange(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "status_change"
+    __table_args__ = (Index("ix_status_change_client_effective", "client_id", "effective_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
@@ -245,6 +247,7 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
             "kind IN ('disability', 'insurance', 'housing', 'release', 'follow_up', 'other')",
             name="kind_known",
         ),
+        Index("ix_task_client_status_due", "client_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,6 +48,17 @@ class ProgressNote(db.Model):  # type: ignore[name-defined,misc]
             name="contact_type_known",
         ),
         CheckConstraint("format IN ('dap', 'soap', 'birp', 'narrative')", name="format_known"),
+        # A client's notes by date; reports count contacts and home visits from the index alone.
+        Index(
+            "ix_progress_note_client_contact",
+            "client_id",
+            "contact_at",
+            "status",
+            "contact_type",
+            "mileage",
+        ),
+        # An author's drafts and signed notes: the dashboard's "notes to finish".
+        Index("ix_progress_note_author_status", "author_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -83,6 +84,7 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
             "status IN ('proposed', 'sent', 'accepted', 'completed', 'declined', 'cancelled')",
             name="status_known",
         ),
+        Index("ix_referral_client_created", "client_id", "created_at", "status", "resource_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
