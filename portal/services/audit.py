@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..extensions import db
 from ..models import GENESIS_HASH, AuditEvent, AuditHead, User, utcnow
@@ -62,6 +62,7 @@ ACTIONS = frozenset(
 )
 OUTCOMES = frozenset({"success", "failure", "denied"})
 HEAD_ID = 1
+_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
 
 
 def _stamp(value: datetime) -> str:
@@ -131,8 +132,12 @@ def record(
         prev_hash=prev_hash,
     )
     event.hash = compute_hash(event)
-    db.session.add(event)
-    db.session.flush()
+    # A plain INSERT, not the session's unit of work: the row is never changed afterwards,
+    # and every page view writes one, so the ORM's bookkeeping would be paid on every request.
+    # The event returned stays outside the session.
+    db.session.execute(
+        insert(AuditEvent.__table__).values({column: getattr(event, column) for column in _COLUMNS})
+    )
     db.session.execute(
         update(AuditHead)
         .where(AuditHead.id == HEAD_ID)
