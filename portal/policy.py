@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
@@ -145,6 +145,10 @@ def _scope_column(scope: str) -> ColumnElement[bool]:
     return column
 
 
+# Made once: a new alias per query costs SQLAlchemy a fresh compilation of the statement.
+_CASE_MANAGER = aliased(User)
+
+
 def _regular_ids(user: User) -> list[Select[Any]]:
     """Queries for the ids of clinical staff's own clients (caseload, care teams, team's).
 
@@ -157,11 +161,10 @@ def _regular_ids(user: User) -> list[Select[Any]]:
     if user.role in (Role.CASE_MANAGER, Role.SUPERVISOR):
         selects.append(select(Client.id).where(Client.primary_case_manager_id == user.id))
     if user.role == Role.SUPERVISOR:
-        case_manager = aliased(User)
         selects.append(
             select(Client.id)
-            .join(case_manager, case_manager.id == Client.primary_case_manager_id)
-            .where(case_manager.supervisor_id == user.id)
+            .join(_CASE_MANAGER, _CASE_MANAGER.id == Client.primary_case_manager_id)
+            .where(_CASE_MANAGER.supervisor_id == user.id)
         )
     return selects
 
@@ -196,6 +199,21 @@ def _client_condition(user: User) -> ColumnElement[bool]:
 def visible_clients(user: User) -> Select[Client]:
     """Every client this user may see, as a query to filter, sort and page further."""
     return select(Client).where(_client_condition(user))
+
+
+def visible_client_ids(user: User, *, at: Any = None) -> Any:
+    """The ids of the clients ``visible_clients`` lets the user open, as a selectable: for
+    clinical staff their own and those opened by an emergency access still in force at ``at``
+    (default now). Only ``user.id`` and ``user.role`` are read, and ``user.id`` and ``at`` may be
+    bound parameters, so that a page can build its statement once per role and run it for
+    each person (the dashboard does)."""
+    if user.role not in CLINICAL_ROLES:
+        return visible_clients(user).with_only_columns(Client.id)
+    emergency = select(EmergencyAccess.client_id).where(
+        EmergencyAccess.user_id == user.id,
+        EmergencyAccess.expires_at > (_utcnow() if at is None else at),
+    )
+    return union(*_regular_ids(user), emergency)
 
 
 def get_client_or_404(client_id: int, *, for_user: User) -> Client:
@@ -243,6 +261,17 @@ def clients_shared_with(user: User, scope: str) -> Select[Client]:
     )
 
 
+def client_ids_shared_with(user: User, scope: str) -> Select[int]:
+    """The ids of the clients who let this family member see the scope, consents in force
+    only: the same rule as ``clients_shared_with``, read from the family member's consents
+    (an index lookup) rather than tested against every client."""
+    if user.role != Role.FAMILY:
+        return select(FamilyAccess.client_id).where(false())
+    return select(FamilyAccess.client_id).where(
+        FamilyAccess.family_user_id == user.id, consent_in_force(), _scope_column(scope)
+    )
+
+
 def consents_in_force(user: User) -> Select[FamilyAccess]:
     """The family member's consents that still open something, newest first."""
     return (
@@ -277,6 +306,49 @@ def emergency_access_for(user: User, client: Client) -> EmergencyAccess | None:
         )
         .order_by(EmergencyAccess.expires_at.desc())
     ).first()
+
+
+def open_record_or_404(client_id: int, *, for_user: User) -> tuple[Client, EmergencyAccess | None]:
+    """``get_client_or_404`` for the record's pages, with what their header shows: the client
+    with its case manager and whoever set the risk, and the emergency access in force when
+    only broken glass opens the record (as ``emergency_access_for``). One query unless the
+    user holds such an access."""
+    query: Any = (
+        visible_clients(for_user)
+        .where(Client.id == client_id)
+        .options(joinedload(Client.primary_case_manager), joinedload(Client.risk_set_by))
+    )
+    if for_user.role in CLINICAL_ROLES:
+        newest = (
+            select(EmergencyAccess.id)
+            .where(
+                EmergencyAccess.client_id == Client.id,
+                EmergencyAccess.user_id == for_user.id,
+                EmergencyAccess.expires_at > _utcnow(),
+            )
+            .order_by(EmergencyAccess.expires_at.desc())
+            .limit(1)
+            .correlate(Client)
+            .scalar_subquery()
+        )
+        query = query.add_columns(newest)
+    row = db.session.execute(query).first()
+    if row is None:
+        if db.session.get(Client, client_id) is not None:
+            # Someone asked for a record they may not see: the log keeps that, the answer does not.
+            _audit_denied(for_user, object_type="client", object_id=client_id, client_id=client_id)
+            db.session.commit()
+        abort(404)
+    client: Client = row[0]
+    access_id = row[1] if len(row) > 1 else None
+    if access_id is None:
+        return client, None
+    regular = select(Client.id).where(Client.id == client.id, _regular_condition(for_user))
+    access, own = db.session.execute(
+        select(EmergencyAccess, regular.exists()).where(EmergencyAccess.id == access_id)
+    ).one()
+    # Their own client as well: the glass is not what opens the record, so no banner.
+    return client, None if own else access
 
 
 def may_use_emergency_access(user: User) -> bool:

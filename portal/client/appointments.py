@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from .. import policy
@@ -51,13 +51,6 @@ def _audit_view(client_id: int | None, what: str) -> None:
     )
 
 
-def _split(rows: list[Appointment]) -> tuple[list[Appointment], list[Appointment]]:
-    now = utcnow()
-    upcoming = [a for a in rows if a.ends_at > now]
-    past = [a for a in rows if a.ends_at <= now][::-1][:PAST_SHOWN]
-    return upcoming, past
-
-
 def _feed_context(user: User) -> dict[str, Any]:
     raw = session.pop(NEW_FEED_KEY, None)
     return {
@@ -74,17 +67,17 @@ def _notice_hours() -> int:
 def appointments_page() -> Any:
     """Upcoming and recent appointments, my requests and their answers, my calendar link."""
     client = own_client()
-    upcoming, past = _split(calendars.appointments_for(current_user))
+    now = utcnow()
+    upcoming, past = calendars.client_appointments(client, now=now, past=PAST_SHOWN)
     requests = db.session.scalars(
         select(AppointmentRequest)
-        .options(selectinload(AppointmentRequest.proposed_by))
+        .options(joinedload(AppointmentRequest.proposed_by))
         .where(AppointmentRequest.client_id == client.id)
         .order_by(AppointmentRequest.created_at.desc())
         .limit(10)
     ).all()
     _audit_view(client.id, "client portal")
     db.session.commit()
-    now = utcnow()
     return render_template(
         "client/appointments.html",
         client=client,

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..formutils import choices
 from ..i18n import agency_today
 from ..models import CarePlan, Client, Goal
-from ..services import audit, care_plans, goal_proposals
+from ..services import audit, care_plans, client_portal, goal_proposals
 from ..services.errors import DomainError
 from . import client_bp, family_bp
 from .goal_forms import ProgressForm, ProposalForm
@@ -36,18 +36,12 @@ def _audit_view(client: Client, what: str) -> None:
 
 
 def _goals_with_progress(client: Client, plan: CarePlan | None) -> list[tuple[Goal, int, Any]]:
-    """Each goal of the plan in force with its progress now and its newest entry."""
+    """Each goal of the plan in force with its steps, its progress now and its newest entry."""
     if plan is None:
         return []
-    goals = care_plans.load_goals(plan)
-    entries = care_plans.progress_by_goal(client, [g.key for g in goals])
     return [
-        (
-            g,
-            entries[g.key][-1].rating if entries[g.key] else g.progress,
-            entries[g.key][-1:] or [None],
-        )
-        for g in goals
+        (goal, progress, [latest])
+        for goal, progress, latest in client_portal.goals_with_progress(client, plan, detail=True)
     ]
 
 

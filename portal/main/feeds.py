@@ -18,11 +18,11 @@ from . import bp
 @bp.route("/feeds/<token>.ics")
 def calendar_feed(token: str) -> Response:
     """The owner's appointments as an iCalendar feed, in the owner's language."""
-    owner = calendars.feed_owner(token[:100])
-    if owner is None:
+    found = calendars.feed_owner(token[:100])
+    if found is None:
         abort(404)
+    owner, locale = found.user, found.language
     rows = calendars.feed_appointments(owner)
-    locale = calendars.reader_language(owner)
     with force_locale(locale):
         name = _("%(agency)s appointments", agency=current_app.config["AGENCY_NAME"])
     body = calendars.to_ical(

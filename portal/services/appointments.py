@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..i18n import agency_zone
 from ..models import (
     APPOINTMENT_KINDS,
     CANCELLED_BY,
+    OPEN_REQUEST_STATUSES,
     Appointment,
     AppointmentRequest,
     Client,
@@ -590,7 +591,7 @@ def open_requests(client_ids: Any, limit: int = 20) -> list[AppointmentRequest]:
     return list(
         db.session.scalars(
             select(AppointmentRequest)
-            .options(selectinload(AppointmentRequest.client))
+            .options(joinedload(AppointmentRequest.client))
             .where(
                 AppointmentRequest.client_id.in_(client_ids),
                 AppointmentRequest.status.in_(("pending", "proposed")),
@@ -601,12 +602,42 @@ def open_requests(client_ids: Any, limit: int = 20) -> list[AppointmentRequest]:
     )
 
 
+def open_request_count_query(client: Client) -> Select[Any]:
+    """How many of the client's requests are still open, as a statement to combine with
+    other counts."""
+    return (
+        select(func.count())
+        .select_from(AppointmentRequest)
+        .where(
+            AppointmentRequest.client_id == client.id,
+            AppointmentRequest.status.in_(OPEN_REQUEST_STATUSES),
+        )
+    )
+
+
+def waiting_for_outcome_count_query(staff: User, at_most: int, *, now: Any) -> Select[Any]:
+    """How many of the staff member's appointments started by ``now`` have no outcome yet
+    (counting stops at ``at_most``), as a statement to combine with other counts. ``staff.id``
+    and ``now`` may be bound parameters."""
+    waiting = (
+        select(Appointment.id)
+        .where(
+            Appointment.staff_id == staff.id,
+            Appointment.status == "scheduled",
+            Appointment.starts_at <= now,
+        )
+        .limit(at_most)
+        .subquery()
+    )
+    return select(func.count()).select_from(waiting)
+
+
 def waiting_for_outcome(staff: User, limit: int = 20) -> list[Appointment]:
     """The staff member's appointments that have started and have no outcome yet."""
     return list(
         db.session.scalars(
             select(Appointment)
-            .options(selectinload(Appointment.client))
+            .options(joinedload(Appointment.client))
             .where(
                 Appointment.staff_id == staff.id,
                 Appointment.status == "scheduled",
@@ -634,11 +665,30 @@ def between(staff: User, start: datetime, end: datetime) -> list[Appointment]:
     )
 
 
+def calendar(
+    staff_id: int, start: datetime, end: datetime, *, visible: Any
+) -> list[tuple[Appointment, bool]]:
+    """A staff member's appointments starting in a window, in order, with their clients, and
+    for each whether the viewer may see its client (``visible``: a selectable of client ids,
+    such as ``policy.visible_client_ids``); one statement however many there are."""
+    rows = db.session.execute(
+        select(Appointment, Appointment.client_id.in_(visible).label("visible"))
+        .options(joinedload(Appointment.client))
+        .where(
+            Appointment.staff_id == staff_id,
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    return [(appointment, bool(seen)) for appointment, seen in rows]
+
+
 def next_for(client: Client) -> Appointment | None:
     """The client's next scheduled appointment."""
     result: Appointment | None = db.session.scalars(
         select(Appointment)
-        .options(selectinload(Appointment.staff))
+        .options(joinedload(Appointment.staff))
         .where(
             Appointment.client_id == client.id,
             Appointment.status == "scheduled",

@@ -12,14 +12,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from icalendar import Calendar, Event, Timezone
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy
 from ..extensions import db
@@ -37,6 +40,7 @@ def _hash(raw: str) -> str:
 
 
 def current_feed(user: User) -> CalendarFeed | None:
+    """The user's feed in force, if they have one."""
     feed: CalendarFeed | None = db.session.scalar(
         select(CalendarFeed).where(
             CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)
@@ -76,53 +80,90 @@ def _audit(user: User, action: str, ip: str | None) -> None:
     audit.record(action, actor=user, ip=ip, object_type="calendar_feed", object_id=user.id)
 
 
-def feed_owner(raw: str) -> User | None:
-    """The active client or family member whose feed this token opens, or None."""
-    feed = db.session.scalar(
-        select(CalendarFeed)
-        .options(selectinload(CalendarFeed.user))
+@dataclass(frozen=True)
+class FeedOwner:
+    """Whose feed a token opens, and the language its events are written in."""
+
+    user: User
+    language: str
+
+
+def feed_owner(raw: str) -> FeedOwner | None:
+    """The active client or family member whose feed this token opens (in one statement,
+    with a client's record language), or None."""
+    row = db.session.execute(
+        select(CalendarFeed, Client.preferred_language)
+        .options(joinedload(CalendarFeed.user))
+        .outerjoin(Client, Client.portal_user_id == CalendarFeed.user_id)
         .where(CalendarFeed.token_hash == _hash(raw), CalendarFeed.revoked_at.is_(None))
-    )
-    if feed is None or not feed.user.active or feed.user.role not in (Role.CLIENT, Role.FAMILY):
+    ).first()
+    if row is None:
+        return None
+    feed, record_language = row
+    if not feed.user.active or feed.user.role not in (Role.CLIENT, Role.FAMILY):
         return None
     feed.last_used_at = utcnow()
-    return feed.user
+    return FeedOwner(feed.user, _reader_language(feed.user, record_language))
 
 
 def appointments_for(user: User, *, since: datetime | None = None) -> list[Appointment]:
     """What the client's own or the family member's shared calendar shows, right now."""
     if user.role == Role.FAMILY:
-        clients = policy.clients_shared_with(user, "appointments")
+        client_ids = policy.client_ids_shared_with(user, "appointments")
     elif user.role == Role.CLIENT:
-        clients = policy.visible_clients(user)
+        client_ids = policy.visible_clients(user).with_only_columns(Client.id)
     else:
         return []
     query = (
         select(Appointment)
-        .options(selectinload(Appointment.staff), selectinload(Appointment.client))
-        .where(Appointment.client_id.in_(clients.with_only_columns(Client.id)))
-        .order_by(Appointment.starts_at)
+        .options(joinedload(Appointment.staff), joinedload(Appointment.client))
+        .where(Appointment.client_id.in_(client_ids))
+        .order_by(Appointment.starts_at, Appointment.id)
     )
     if since is not None:
+        # With the (client, start) index this reads only the rows the feed shows.
         query = query.where(Appointment.starts_at >= since)
     return list(db.session.scalars(query))
 
 
 def feed_appointments(user: User) -> list[Appointment]:
+    """What a feed serves: from ``FEED_PAST_DAYS`` ago on, everything booked ahead."""
     return appointments_for(user, since=utcnow() - timedelta(days=FEED_PAST_DAYS))
 
 
-def reader_language(user: User) -> str:
-    """The feed owner's language: their saved choice, else (a client) the record's."""
+def client_appointments(
+    client: Client, *, now: datetime, past: int
+) -> tuple[list[Appointment], list[Appointment]]:
+    """The client's appointments not over yet (soonest first) and the latest ``past`` ones
+    that are (newest first), in one statement however long their history."""
+    recent = (
+        select(Appointment.id)
+        .where(Appointment.client_id == client.id, Appointment.ends_at <= now)
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(past)
+    )
+    rows = db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.staff))
+        .where(
+            Appointment.client_id == client.id,
+            or_(Appointment.ends_at > now, Appointment.id.in_(recent)),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
+    for appointment in rows:
+        set_committed_value(appointment, "client", client)
+    upcoming = [a for a in rows if a.ends_at > now]
+    return upcoming, [a for a in rows if a.ends_at <= now][::-1]
+
+
+def _reader_language(user: User, record_language: str | None) -> str:
+    """The feed owner's language: their saved choice, else (a client) their record's."""
     languages = current_app.config["LANGUAGES"]
     if user.locale in languages:
         return str(user.locale)
-    if user.role == Role.CLIENT:
-        preferred = db.session.scalar(
-            policy.visible_clients(user).with_only_columns(Client.preferred_language)
-        )
-        if preferred in languages:
-            return str(preferred)
+    if user.role == Role.CLIENT and record_language in languages:
+        return str(record_language)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
@@ -171,7 +212,23 @@ def to_ical(
         # Only the years the events need: a short VTIMEZONE that every calendar app reads.
         first = min(a.starts_at for a in appointments).date()
         last = max(a.ends_at for a in appointments).date()
-        calendar.add_missing_timezones(
-            first_date=date(first.year, 1, 1), last_date=date(last.year + 1, 1, 1)
-        )
+        # What add_missing_timezones does, with each zone's component built once per process.
+        for tzid in sorted(calendar.get_missing_tzids()):
+            timezone = _vtimezone(tzid, first.year, last.year + 1)
+            if timezone is not None:
+                calendar.subcomponents.insert(len(calendar.timezones), timezone)
     return bytes(calendar.to_ical())
+
+
+@lru_cache(maxsize=32)
+def _vtimezone(tzid: str, first_year: int, end_year: int) -> Timezone | None:
+    """The zone's VTIMEZONE from the first year to the start of the end year (what
+    icalendar's ``add_missing_timezones`` would add). Working out the transitions costs more
+    than all the rest of a feed request and depends only on the zone and the years, so each
+    process builds each span once; the component is only read afterwards."""
+    try:
+        return Timezone.from_tzid(
+            tzid, first_date=date(first_year, 1, 1), last_date=date(end_year, 1, 1)
+        )
+    except ValueError:
+        return None

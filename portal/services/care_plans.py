@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -109,15 +109,102 @@ def latest_signed(client: Client) -> CarePlan | None:
 
 
 def load_goals(plan: CarePlan) -> list[Goal]:
-    """The plan's goals with their objectives and interventions, in three queries at most."""
+    """The plan's goals with their objectives and interventions, in two queries."""
     return list(
         db.session.scalars(
             select(Goal)
-            .options(selectinload(Goal.objectives), selectinload(Goal.interventions))
+            .options(joinedload(Goal.objectives), selectinload(Goal.interventions))
             .where(Goal.plan_id == plan.id)
             .order_by(Goal.position, Goal.id)
-        )
+        ).unique()
     )
+
+
+@dataclass(frozen=True)
+class WorkingVersions:
+    """The versions the plan page works with: the draft, the newest signed version not
+    replaced (in force or awaiting approval), and the version in force."""
+
+    draft: CarePlan | None
+    latest_signed: CarePlan | None
+    in_force: CarePlan | None
+
+
+def working_versions(client: Client) -> WorkingVersions:
+    """``draft``, ``latest_signed`` and ``in_force`` in one query, with who signed and
+    approved each."""
+    plans = db.session.scalars(
+        select(CarePlan)
+        .options(joinedload(CarePlan.signed_by), joinedload(CarePlan.approved_by))
+        .where(
+            CarePlan.client_id == client.id,
+            CarePlan.status.in_(("draft", "active", "awaiting_approval")),
+        )
+        .order_by(CarePlan.number.desc())
+    ).all()
+    return WorkingVersions(
+        draft=next((p for p in plans if p.status == "draft"), None),
+        latest_signed=next((p for p in plans if p.status != "draft"), None),
+        in_force=next((p for p in plans if p.status == "active"), None),
+    )
+
+
+def _latest_rating(client_id: int) -> Any:
+    """SQL: the last rating recorded for the goal of the row (NULL when none)."""
+    return (
+        select(GoalProgress.rating)
+        .where(GoalProgress.client_id == client_id, GoalProgress.goal_key == Goal.key)
+        .order_by(GoalProgress.recorded_on.desc(), GoalProgress.id.desc())
+        .limit(1)
+        .correlate(Goal)
+        .scalar_subquery()
+    )
+
+
+def signed_summary(client: Client) -> tuple[CarePlan | None, list[tuple[Goal, int]]]:
+    """``latest_signed`` with ``current_goals``, in one query (the record's overview)."""
+    newest = (
+        select(CarePlan.id)
+        .where(
+            CarePlan.client_id == client.id,
+            CarePlan.status.in_(("active", "awaiting_approval")),
+        )
+        .order_by(CarePlan.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(CarePlan, Goal, _latest_rating(client.id))
+        .outerjoin(Goal, Goal.plan_id == CarePlan.id)
+        .where(CarePlan.id == newest)
+        .order_by(Goal.position, Goal.id)
+    ).all()
+    if not rows:
+        return None, []
+    goals = [
+        (goal, goal.progress if rating is None else rating)
+        for _plan, goal, rating in rows
+        if goal is not None
+    ]
+    return rows[0][0], goals
+
+
+def goal_choices(client: Client) -> list[tuple[str, str]]:
+    """The goals of the version in force as (key, description), in one query (for linking a
+    note to them)."""
+    in_force_id = (
+        select(CarePlan.id)
+        .where(CarePlan.client_id == client.id, CarePlan.status == "active")
+        .order_by(CarePlan.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Goal.key, Goal.description)
+        .where(Goal.plan_id == in_force_id)
+        .order_by(Goal.position, Goal.id)
+    ).all()
+    return [(key, description) for key, description in rows]
 
 
 def current_goals(client: Client, plan: CarePlan) -> list[tuple[Goal, int]]:
@@ -141,6 +228,33 @@ def progress_by_goal(client: Client, keys: list[str]) -> dict[str, list[GoalProg
         .options(selectinload(GoalProgress.author))
         .where(GoalProgress.client_id == client.id, GoalProgress.goal_key.in_(keys))
         .order_by(GoalProgress.recorded_on, GoalProgress.id)
+    )
+    for row in rows:
+        found[row.goal_key].append(row)
+    return found
+
+
+def latest_progress(client: Client, keys: list[str]) -> dict[str, list[GoalProgress]]:
+    """``progress_by_goal`` keeping only the last entry of each goal, in one query (what a
+    goal's line shows, however long its history)."""
+    found: dict[str, list[GoalProgress]] = {key: [] for key in keys}
+    if not keys:
+        return found
+    ranked = (
+        select(
+            GoalProgress.id,
+            func.row_number()
+            .over(
+                partition_by=GoalProgress.goal_key,
+                order_by=(GoalProgress.recorded_on.desc(), GoalProgress.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(GoalProgress.client_id == client.id, GoalProgress.goal_key.in_(keys))
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(GoalProgress).join(ranked, ranked.c.id == GoalProgress.id).where(ranked.c.rank == 1)
     )
     for row in rows:
         found[row.goal_key].append(row)
@@ -193,9 +307,10 @@ def clients_with_overdue_review(client_ids: list[int], today: date) -> set[int]:
 
 
 def open_needs(
-    plan: CarePlan, instrument: Instrument | None
+    plan: CarePlan, instrument: Instrument | None, goals: list[Goal] | None = None
 ) -> tuple[Assessment | None, list[str]]:
-    """The latest needs assessment and its needs not yet made into a goal of this plan."""
+    """The latest needs assessment and its needs not yet made into a goal of this plan
+    (``goals``: the plan's goals when the caller has them loaded already)."""
     if instrument is None or instrument.need_threshold is None:
         return None, []
     assessment = db.session.scalar(
@@ -210,7 +325,7 @@ def open_needs(
     if assessment is None:
         return None, []
     threshold = instrument.need_threshold
-    taken = {g.domain for g in plan.goals}
+    taken = {g.domain for g in (plan.goals if goals is None else goals)}
     needs = [
         item.id
         for item in instrument.items

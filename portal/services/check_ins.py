@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, cast, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -89,6 +89,10 @@ class CriticalCheckIn:
     @property
     def client_id(self) -> int:
         return int(self.assessment.client_id)
+
+    @property
+    def client_name(self) -> str:
+        return self.client.display_name
 
     @property
     def administered_at(self) -> datetime:
@@ -181,6 +185,15 @@ def due_for(client: Client, today: date) -> list[CheckIn]:
             .where(CheckIn.client_id == client.id, CheckIn.active, CheckIn.due_on <= today)
             .order_by(CheckIn.due_on, CheckIn.id)
         )
+    )
+
+
+def due_count_query(client: Client, today: date) -> Select[Any]:
+    """How many check-ins wait for the client now, as a statement to combine with others."""
+    return (
+        select(func.count())
+        .select_from(CheckIn)
+        .where(CheckIn.client_id == client.id, CheckIn.active, CheckIn.due_on <= today)
     )
 
 
@@ -281,23 +294,33 @@ def plain_result(result: Result | Assessment, instrument: Instrument, locale: st
         return str(message)
 
 
-def critical_recent(
-    client_ids: Select[Any] | Iterable[int], since: datetime | None = None, limit: int = 20
-) -> list[CriticalCheckIn]:
-    """Self-reported answers with a critical item since ``since`` (default: the last 14 days),
-    newest first, each with its client, in one query."""
-    since = since or utcnow() - CRITICAL_WINDOW
-    ids = client_ids if isinstance(client_ids, Select) else list(client_ids)
-    rows = db.session.execute(
-        select(Assessment, Client)
-        .join(Client, Client.id == Assessment.client_id)
+def critical_recent_query(client_ids: Any, since: datetime | None = None) -> Select[Any]:
+    """The self-reported assessments with a critical item since ``since`` (default: the last
+    14 days) among the given clients, newest first, as a statement to page or combine.
+    ``since`` may be a bound parameter."""
+    since = utcnow() - CRITICAL_WINDOW if since is None else since
+    return (
+        select(Assessment)
         .where(
-            Assessment.client_id.in_(ids),
+            Assessment.client_id.in_(client_ids),
             Assessment.self_report,
             Assessment.administered_at >= since,
             cast(Assessment.critical_items, String).not_in(["[]", "null"]),
         )
         .order_by(Assessment.administered_at.desc(), Assessment.id.desc())
+    )
+
+
+def critical_recent(
+    client_ids: Select[Any] | Iterable[int], since: datetime | None = None, limit: int = 20
+) -> list[CriticalCheckIn]:
+    """Self-reported answers with a critical item since ``since`` (default: the last 14 days),
+    newest first, each with its client, in one query."""
+    ids = client_ids if isinstance(client_ids, Select) else list(client_ids)
+    rows = db.session.execute(
+        critical_recent_query(ids, since)
+        .add_columns(Client)
+        .join(Client, Client.id == Assessment.client_id)
         .limit(limit)
     ).all()
     known = assessments.instruments()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -15,6 +17,7 @@ from ..models import (
     CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
+    Appointment,
     CareTeamMember,
     Client,
     EmergencyAccess,
@@ -27,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
+from .appointments import Attendance
 from .errors import DomainError, IllegalTransition, StaleEdit
 
 # What an edit may change; anything else posted (id, owner, status, version) is ignored.
@@ -390,3 +394,94 @@ def review_emergency_access(access: EmergencyAccess, *, actor: User, ip: str | N
         object_id=access.id,
         client_id=access.client_id,
     )
+
+
+# --- the record's overview -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A care-team entry as the overview lists it."""
+
+    id: int
+    user_id: int
+    name: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """An active member of the clinical staff, a choice in the care-team and primary forms."""
+
+    id: int
+    name: str
+    role: str
+
+
+def care_team_and_staff(
+    client: Client, *, with_staff: bool
+) -> tuple[list[TeamMember], list[StaffMember]]:
+    """The client's care team in the order they joined and, when a form needs them, the active
+    clinical staff by name, in one query."""
+    members = (
+        select(
+            literal(0).label("kind"),
+            CareTeamMember.id.label("member_id"),
+            CareTeamMember.role_label.label("role_label"),
+            User.id.label("user_id"),
+            User.display_name.label("name"),
+            User.role.label("role"),
+        )
+        .join(User, User.id == CareTeamMember.user_id)
+        .where(CareTeamMember.client_id == client.id)
+    )
+    query: Any = members.order_by(CareTeamMember.id)
+    if with_staff:
+        staff = select(literal(1), null(), null(), User.id, User.display_name, User.role).where(
+            User.role.in_(CLINICAL_ROLES), User.active
+        )
+        query = union_all(members, staff).order_by("kind", "member_id", "name")
+    team: list[TeamMember] = []
+    choices: list[StaffMember] = []
+    for kind, member_id, role_label, user_id, name, role in db.session.execute(query):
+        if kind == 0:
+            team.append(TeamMember(member_id, user_id, name, role_label))
+        else:
+            choices.append(StaffMember(user_id, name, role))
+    return team, choices
+
+
+# One alias for the life of the process: a new ``aliased()`` per query is a new entity
+# to set up on every request.
+_UPCOMING = aliased(Appointment)
+
+
+def appointment_summary(client: Client) -> tuple[Appointment | None, Attendance]:
+    """The client's next scheduled appointment (with its staff member) and the attended and
+    no-show counts of all their appointments, in one query."""
+    figures = (
+        select(
+            func.count(case((Appointment.status == "attended", 1))).label("attended"),
+            func.count(case((Appointment.status == "no_show", 1))).label("no_show"),
+        )
+        .where(Appointment.client_id == client.id)
+        .subquery()
+    )
+    next_id = (
+        select(Appointment.id)
+        .where(
+            Appointment.client_id == client.id,
+            Appointment.status == "scheduled",
+            Appointment.starts_at > utcnow(),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    attended, no_show, appointment = db.session.execute(
+        select(figures.c.attended, figures.c.no_show, _UPCOMING)
+        .select_from(figures)
+        .outerjoin(_UPCOMING, _UPCOMING.id == next_id)
+        .options(joinedload(_UPCOMING.staff))
+    ).one()
+    return appointment, Attendance(int(attended), int(no_show))

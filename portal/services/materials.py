@@ -514,26 +514,29 @@ def mark_read(material: Material, user: User) -> MaterialRead:
     return read
 
 
-def unread_count(client: Client) -> int:
-    """How many of the readings the team gave the client their portal account has not
-    opened yet (for the client's home, which says they come from the care team)."""
+def unread_count_query(client: Client) -> Select[Any]:
+    """The count of readings the team gave the client that their portal account has not
+    opened yet, as a statement (the client's home adds it to its other counts)."""
     read = exists().where(
         MaterialRead.material_id == Material.id,
         MaterialRead.user_id == (client.portal_user_id or -1),
     )
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Material)
-            .where(
-                Material.active.is_(True),
-                _assigned_to([client.id]),
-                ~read,
-                exists().where(MaterialTranslation.material_id == Material.id),
-            )
+    return (
+        select(func.count())
+        .select_from(Material)
+        .where(
+            Material.active.is_(True),
+            _assigned_to([client.id]),
+            ~read,
+            exists().where(MaterialTranslation.material_id == Material.id),
         )
-        or 0
     )
+
+
+def unread_count(client: Client) -> int:
+    """How many of the readings the team gave the client their portal account has not
+    opened yet (for the client's home, which says they come from the care team)."""
+    return int(db.session.scalar(unread_count_query(client)) or 0)
 
 
 # --- the staff library -------------------------------------------------------------------

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -194,8 +194,9 @@ def inbox(
     return [(thread, bool(unread)) for thread, unread in db.session.execute(query).all()]
 
 
-def unread_count(user: User, client_ids: Any, *, kind: str | None = None) -> int:
-    """Conversations with something this person has not read."""
+def unread_count_query(user: User, client_ids: Any, *, kind: str | None = None) -> Select[Any]:
+    """The count of conversations with something this person has not read, as a statement
+    (a page adds it to its other counts as a scalar subquery)."""
     query = (
         select(func.count())
         .select_from(MessageThread)
@@ -205,7 +206,12 @@ def unread_count(user: User, client_ids: Any, *, kind: str | None = None) -> int
         query = query.where(MessageThread.kind == kind)
     if user.role == Role.FAMILY:
         query = query.where(MessageThread.family_user_id == user.id)
-    return int(db.session.scalar(query) or 0)
+    return query
+
+
+def unread_count(user: User, client_ids: Any, *, kind: str | None = None) -> int:
+    """Conversations with something this person has not read."""
+    return int(db.session.scalar(unread_count_query(user, client_ids, kind=kind)) or 0)
 
 
 def working_hours_before(moment: datetime, hours: float, zone: ZoneInfo) -> datetime:
@@ -223,6 +229,12 @@ def working_hours_before(moment: datetime, hours: float, zone: ZoneInfo) -> date
             left -= available
         previous = local.date() - timedelta(days=1)
         local = datetime.combine(previous, WORKDAY_END, zone)
+
+
+def late_since(now: datetime, zone: ZoneInfo) -> datetime:
+    """A conversation waiting for the team since before this moment is late: it has waited
+    longer than ``MESSAGE_ANSWER_HOURS`` working hours."""
+    return working_hours_before(now, float(current_app.config["MESSAGE_ANSWER_HOURS"]), zone)
 
 
 def overdue(

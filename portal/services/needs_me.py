@@ -1,6 +1,7 @@
 """Who needs me today: the clients of a caseload (or a team) who need someone now, ranked,
-each with the reasons and the place to act. Every reason is one SQL query over the whole
-caseload, so the page costs the same number of queries for 10 clients as for 1,000."""
+each with the reasons and the place to act. All reasons, the ranking and the clients come from
+one SQL statement over the whole caseload, so the page costs the same for 10 clients as for
+1,000, and only the lines shown leave the database."""
 
 from __future__ import annotations
 
@@ -9,7 +10,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -24,6 +39,7 @@ from ..models import (
     Referral,
     User,
 )
+from ..models.base import UTCDateTime
 
 NO_CONTACT_DAYS = 30
 REVIEW_SOON_DAYS = 14
@@ -69,84 +85,152 @@ def queue(
     client_ids: Any, *, user: User, now: datetime, today: date, limit: int = 25
 ) -> list[Need]:
     """The ranked queue for these clients (a subquery of ids), at most ``limit`` lines."""
-    found: dict[int, list[Reason]] = {}
+    clients = select(Client.id, Client.status).where(Client.id.in_(client_ids))
+    rows = db.session.execute(statement(clients, user.id, limit), parameters(now, today))
+    return from_rows(rows, now)
 
-    def add(client_id: int, reason: Reason) -> None:
-        found.setdefault(int(client_id), []).append(reason)
 
-    for client_id, assessment_id in _positive_screens(client_ids, now):
-        add(
-            client_id,
-            Reason(
-                "positive_screen",
-                (
-                    "staff.assessment_detail",
-                    {"client_id": client_id, "assessment_id": assessment_id},
-                ),
-            ),
+def statement(clients: Select[*tuple[Any, ...]], user_id: Any, limit: int = 25) -> Select[Any]:
+    """The queue as one statement over ``clients`` (a select of their id and status): each
+    line's client and reasons, ranked. ``user_id`` (whose drafts count) may be a value or a
+    bound parameter; run it with ``parameters()``. The statement depends on nothing else, so a
+    page may build it once and run it for everyone."""
+    reasons = _reasons(clients, user_id).cte("reasons")
+    # Ranked as the page sorts them: by score, then by the name shown.
+    name = func.lower(func.coalesce(func.nullif(Client.preferred_name, ""), Client.legal_name))
+    score = func.sum(reasons.c.weight)
+    top = (
+        select(Client.id, score.label("score"))
+        .join(reasons, reasons.c.client_id == Client.id)
+        .group_by(Client.id)
+        .order_by(score.desc(), name, Client.id)
+        .limit(limit)
+        .subquery("top")
+    )
+    return (
+        select(
+            Client,
+            reasons.c.code,
+            reasons.c.ref,
+            reasons.c.due,
+            reasons.c.at,
+            reasons.c.n1,
+            reasons.c.n2,
         )
-    for client_id in _missed_twice(client_ids):
-        add(
-            client_id,
-            Reason("missed_twice", ("staff.client_appointments", {"client_id": client_id})),
-        )
-    for client_id, thread_id in _waiting_messages(client_ids):
-        add(client_id, Reason("message", ("staff.message_detail", {"thread_id": thread_id})))
-    for client_id, due in _reviews(client_ids, today):
-        code = "review_overdue" if due < today else "review_soon"
-        add(client_id, Reason(code, ("staff.plan_detail", {"client_id": client_id}), due))
-    for client_id, first, last in _phq9_stalled(client_ids, now):
-        add(
-            client_id,
-            Reason(
-                "phq9_stalled",
-                ("staff.assessment_trend", {"client_id": client_id, "code": "phq9"}),
-                (first, last),
-            ),
-        )
-    for client_id, referral_id in _referrals_overdue(client_ids, today):
-        add(
-            client_id,
-            Reason(
-                "referral_overdue",
-                ("staff.referral_detail", {"client_id": client_id, "referral_id": referral_id}),
-            ),
-        )
-    for client_id, last_contact in _no_contact(client_ids, now):
-        days = (now - last_contact).days if last_contact else None
-        add(client_id, Reason("no_contact", ("staff.note_new", {"client_id": client_id}), days))
-    for client_id, note_id in _old_drafts(client_ids, user, now):
-        add(
-            client_id,
-            Reason("draft", ("staff.note_edit", {"client_id": client_id, "note_id": note_id})),
-        )
-    if not found:
-        return []
-    clients = {
-        c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(list(found))))
+        .join(top, top.c.id == Client.id)
+        .join(reasons, reasons.c.client_id == Client.id)
+        .order_by(top.c.score.desc(), name, Client.id, reasons.c.weight.desc())
+    )
+
+
+def parameters(now: datetime, today: date) -> dict[str, Any]:
+    """The moments ``statement()`` compares with, for a queue read at ``now`` on ``today``."""
+    return {
+        "screen_since": now - timedelta(days=SCREEN_DAYS),
+        "stalled_before": now - timedelta(weeks=PHQ9_WEEKS),
+        "contact_since": now - timedelta(days=NO_CONTACT_DAYS),
+        "draft_before": now - timedelta(hours=DRAFT_HOURS),
+        "today": today,
+        "review_until": today + timedelta(days=REVIEW_SOON_DAYS),
     }
-    needs = [
-        Need(clients[cid], _one_per_code(reasons))
-        for cid, reasons in found.items()
-        if cid in clients
+
+
+def from_rows(rows: Iterable[Any], now: datetime) -> list[Need]:
+    """The queue from the rows of ``statement()``, one Need per client with its reasons."""
+    needs: dict[int, Need] = {}
+    for client, code, ref, due, at, n1, n2 in rows:
+        need = needs.setdefault(client.id, Need(client))
+        need.reasons.append(_reason(client.id, code, ref, due, at, n1, n2, now))
+    # The database sorted by a lower() that may not fold every letter as Python does.
+    return sorted(needs.values(), key=lambda n: (-n.score, n.client.display_name.lower()))
+
+
+def _moment(name: str) -> Any:
+    return bindparam(name, type_=UTCDateTime())
+
+
+def _day(name: str) -> Any:
+    return bindparam(name, type_=Date())
+
+
+def _reason(
+    client_id: int,
+    code: str,
+    ref: int | None,
+    due: date | None,
+    at: datetime | None,
+    first: int | None,
+    last: int | None,
+    now: datetime,
+) -> Reason:
+    """One line of the queue from one row of the reasons."""
+    args: dict[str, Any]
+    if code == "positive_screen":
+        args = {"client_id": client_id, "assessment_id": ref}
+        return Reason(code, ("staff.assessment_detail", args))
+    if code == "missed_twice":
+        return Reason(code, ("staff.client_appointments", {"client_id": client_id}))
+    if code == "message":
+        return Reason(code, ("staff.message_detail", {"thread_id": ref}))
+    if code in ("review_overdue", "review_soon"):
+        return Reason(code, ("staff.plan_detail", {"client_id": client_id}), due)
+    if code == "phq9_stalled":
+        args = {"client_id": client_id, "code": "phq9"}
+        return Reason(code, ("staff.assessment_trend", args), (first, last))
+    if code == "referral_overdue":
+        args = {"client_id": client_id, "referral_id": ref}
+        return Reason(code, ("staff.referral_detail", args))
+    if code == "no_contact":
+        last_contact = _utc(at)
+        days = (now - last_contact).days if last_contact else None
+        return Reason(code, ("staff.note_new", {"client_id": client_id}), days)
+    return Reason(code, ("staff.note_edit", {"client_id": client_id, "note_id": ref}))
+
+
+def _row(
+    client_id: Any,
+    code: str | Any,
+    *,
+    weight: Any = None,
+    ref: Any = None,
+    due: Any = None,
+    at: Any = None,
+    n1: Any = None,
+    n2: Any = None,
+) -> list[Any]:
+    """The uniform columns of every reason: who, what, its weight, and what the line needs."""
+    return [
+        client_id.label("client_id"),
+        (literal(code, String) if isinstance(code, str) else code).label("code"),
+        (weight if weight is not None else literal(WEIGHTS[code], Integer)).label("weight"),
+        # Typed NULLs: PostgreSQL resolves the type of a union's column from its branches.
+        (ref if ref is not None else cast(null(), Integer)).label("ref"),
+        (due if due is not None else cast(null(), Date)).label("due"),
+        (at if at is not None else cast(null(), UTCDateTime())).label("at"),
+        (n1 if n1 is not None else cast(null(), Integer)).label("n1"),
+        (n2 if n2 is not None else cast(null(), Integer)).label("n2"),
     ]
-    needs.sort(key=lambda n: (-n.score, n.client.display_name.lower()))
-    return needs[:limit]
 
 
-def _one_per_code(reasons: Iterable[Reason]) -> list[Reason]:
-    """One line per kind of reason (the first found), the weightiest first."""
-    seen: dict[str, Reason] = {}
-    for reason in reasons:
-        seen.setdefault(reason.code, reason)
-    return sorted(seen.values(), key=lambda r: -WEIGHTS[r.code])
+def _reasons(clients: Select[*tuple[Any, ...]], user_id: Any) -> Any:
+    """Every reason of every client, one row each: (client, code, weight, ref, due, at, n1, n2).
+    A reason about care (contact, screens, plans) counts only while the client is open."""
+    mine = clients.cte("mine")
+    open_ids = select(mine.c.id).where(mine.c.status.in_(OPEN_STATUSES))
+    everyone = select(mine.c.id)
+    return union_all(
+        _positive_screens(open_ids),
+        _missed_twice(mine),
+        _waiting_messages(everyone),
+        _reviews(open_ids),
+        _phq9_stalled(open_ids),
+        _referrals_overdue(everyone),
+        _no_contact(mine),
+        _old_drafts(everyone, user_id),
+    )
 
 
-def _open_clients(client_ids: Any) -> Any:
-    return select(Client.id).where(Client.id.in_(client_ids), Client.status.in_(OPEN_STATUSES))
-
-
-def _positive_screens(client_ids: Any, now: datetime) -> list[tuple[int, int]]:
+def _positive_screens(open_ids: Any) -> Any:
     """A critical answer (PHQ-9 item 9, C-SSRS 3–6) in the last 30 days with no signed
     contact since."""
     followed = (
@@ -158,67 +242,71 @@ def _positive_screens(client_ids: Any, now: datetime) -> list[tuple[int, int]]:
         )
         .exists()
     )
-    rows = db.session.execute(
-        select(Assessment.client_id, func.max(Assessment.id))
+    return (
+        select(*_row(Assessment.client_id, "positive_screen", ref=func.max(Assessment.id)))
         .where(
-            Assessment.client_id.in_(_open_clients(client_ids)),
-            Assessment.administered_at >= now - timedelta(days=SCREEN_DAYS),
+            Assessment.client_id.in_(open_ids),
+            Assessment.administered_at >= _moment("screen_since"),
             func.coalesce(cast(Assessment.critical_items, String), "[]") != "[]",
             ~followed,
         )
         .group_by(Assessment.client_id)
-    ).all()
-    return [(int(c), int(a)) for c, a in rows]
-
-
-def _missed_twice(client_ids: Any) -> list[int]:
-    """The last two appointments with an outcome were both missed."""
-    ranked = (
-        select(
-            Appointment.client_id,
-            Appointment.status,
-            func.row_number()
-            .over(partition_by=Appointment.client_id, order_by=Appointment.starts_at.desc())
-            .label("n"),
-        )
-        .where(
-            Appointment.client_id.in_(_open_clients(client_ids)),
-            Appointment.status.in_(("attended", "no_show")),
-        )
-        .subquery()
     )
-    rows = db.session.scalars(
-        select(ranked.c.client_id)
-        .where(ranked.c.n <= 2)
-        .group_by(ranked.c.client_id)
-        .having(func.sum(case((ranked.c.status == "no_show", 1), else_=0)) == 2)
-    ).all()
-    return [int(c) for c in rows]
 
 
-def _waiting_messages(client_ids: Any) -> list[tuple[int, int]]:
-    rows = db.session.execute(
-        select(MessageThread.client_id, func.min(MessageThread.id))
+def _missed_twice(mine: Any) -> Any:
+    """The last two appointments with an outcome were both missed (two index look-ups per
+    open client, newest first)."""
+
+    def outcome(back: int) -> Any:
+        return (
+            select(Appointment.status)
+            .where(
+                Appointment.client_id == mine.c.id,
+                Appointment.status.in_(("attended", "no_show")),
+            )
+            .order_by(Appointment.starts_at.desc())
+            .limit(1)
+            .offset(back)
+            .scalar_subquery()
+        )
+
+    return select(*_row(mine.c.id, "missed_twice")).where(
+        mine.c.status.in_(OPEN_STATUSES), outcome(0) == "no_show", outcome(1) == "no_show"
+    )
+
+
+def _waiting_messages(client_ids: Any) -> Any:
+    return (
+        select(*_row(MessageThread.client_id, "message", ref=func.min(MessageThread.id)))
         .where(MessageThread.client_id.in_(client_ids), MessageThread.awaiting_team.is_(True))
         .group_by(MessageThread.client_id)
-    ).all()
-    return [(int(c), int(t)) for c, t in rows]
+    )
 
 
-def _reviews(client_ids: Any, today: date) -> list[tuple[int, date]]:
-    rows = db.session.execute(
-        select(CarePlan.client_id, func.min(CarePlan.review_due_on))
+def _reviews(open_ids: Any) -> Any:
+    """The earliest review of a plan in force: overdue, or due within two weeks."""
+    due = func.min(CarePlan.review_due_on)
+    overdue = due < _day("today")
+    return (
+        select(
+            *_row(
+                CarePlan.client_id,
+                case((overdue, "review_overdue"), else_="review_soon"),
+                weight=case((overdue, WEIGHTS["review_overdue"]), else_=WEIGHTS["review_soon"]),
+                due=due,
+            )
+        )
         .where(
-            CarePlan.client_id.in_(_open_clients(client_ids)),
+            CarePlan.client_id.in_(open_ids),
             CarePlan.status.in_(("active", "awaiting_approval")),
-            CarePlan.review_due_on <= today + timedelta(days=REVIEW_SOON_DAYS),
+            CarePlan.review_due_on <= _day("review_until"),
         )
         .group_by(CarePlan.client_id)
-    ).all()
-    return [(int(c), d) for c, d in rows if d is not None]
+    )
 
 
-def _phq9_stalled(client_ids: Any, now: datetime) -> list[tuple[int, int, int]]:
+def _phq9_stalled(open_ids: Any) -> Any:
     """A first PHQ-9 of 10 or more at least eight weeks ago, and the latest not yet half."""
     bounds = (
         select(
@@ -226,16 +314,20 @@ def _phq9_stalled(client_ids: Any, now: datetime) -> list[tuple[int, int, int]]:
             func.min(Assessment.administered_at).label("first_at"),
             func.max(Assessment.administered_at).label("last_at"),
         )
-        .where(
-            Assessment.client_id.in_(_open_clients(client_ids)),
-            Assessment.instrument_code == "phq9",
-        )
+        .where(Assessment.client_id.in_(open_ids), Assessment.instrument_code == "phq9")
         .group_by(Assessment.client_id)
         .subquery()
     )
     first, last = aliased(Assessment), aliased(Assessment)
-    rows = db.session.execute(
-        select(bounds.c.client_id, first.total, last.total)
+    return (
+        select(
+            *_row(
+                bounds.c.client_id,
+                "phq9_stalled",
+                n1=func.max(first.total),
+                n2=func.max(last.total),
+            )
+        )
         .join(
             first,
             and_(
@@ -253,60 +345,50 @@ def _phq9_stalled(client_ids: Any, now: datetime) -> list[tuple[int, int, int]]:
             ),
         )
         .where(
-            bounds.c.first_at <= now - timedelta(weeks=PHQ9_WEEKS),
+            bounds.c.first_at <= _moment("stalled_before"),
             bounds.c.last_at > bounds.c.first_at,
             first.total >= 10,
             last.total * 2 > first.total,
         )
-    ).all()
-    seen: dict[int, tuple[int, int, int]] = {}
-    for client_id, first_total, last_total in rows:
-        seen.setdefault(int(client_id), (int(client_id), int(first_total), int(last_total)))
-    return list(seen.values())
+        .group_by(bounds.c.client_id)
+    )
 
 
-def _referrals_overdue(client_ids: Any, today: date) -> list[tuple[int, int]]:
-    rows = db.session.execute(
-        select(Referral.client_id, func.min(Referral.id))
+def _referrals_overdue(client_ids: Any) -> Any:
+    return (
+        select(*_row(Referral.client_id, "referral_overdue", ref=func.min(Referral.id)))
         .where(
             Referral.client_id.in_(client_ids),
             Referral.status.in_(OPEN_REFERRAL_STATUSES),
-            Referral.follow_up_on < today,
+            Referral.follow_up_on < _day("today"),
         )
         .group_by(Referral.client_id)
-    ).all()
-    return [(int(c), int(r)) for c, r in rows]
-
-
-def _no_contact(client_ids: Any, now: datetime) -> list[tuple[int, datetime | None]]:
-    """Open clients with no contact in 30 days (a signed note of a contact, or an appointment
-    they attended), and when the last one was."""
-    contacts = union_all(
-        select(
-            ProgressNote.client_id.label("client_id"), ProgressNote.contact_at.label("at")
-        ).where(ProgressNote.status == "signed", ProgressNote.client_id.in_(client_ids)),
-        select(Appointment.client_id.label("client_id"), Appointment.starts_at.label("at")).where(
-            Appointment.status == "attended", Appointment.client_id.in_(client_ids)
-        ),
-    ).subquery()
-    last = (
-        select(contacts.c.client_id, func.max(contacts.c.at).label("last_at"))
-        .group_by(contacts.c.client_id)
-        .subquery()
     )
-    rows = db.session.execute(
-        select(Client.id, last.c.last_at)
-        .outerjoin(last, last.c.client_id == Client.id)
-        .where(
-            Client.id.in_(_open_clients(client_ids)),
-            (last.c.last_at.is_(None)) | (last.c.last_at < now - timedelta(days=NO_CONTACT_DAYS)),
-        )
-    ).all()
-    return [(int(c), _utc(at)) for c, at in rows]
+
+
+def _no_contact(mine: Any) -> Any:
+    """Open clients with no contact in 30 days (a signed note of a contact, or an appointment
+    they attended), and when the last one was: probes of each client's newest contacts."""
+    since = _moment("contact_since")
+    signed = and_(ProgressNote.client_id == mine.c.id, ProgressNote.status == "signed")
+    attended = and_(Appointment.client_id == mine.c.id, Appointment.status == "attended")
+    last_note = select(func.max(ProgressNote.contact_at)).where(signed).scalar_subquery()
+    last_visit = select(func.max(Appointment.starts_at)).where(attended).scalar_subquery()
+    last = case(
+        (last_visit.is_(None), last_note),
+        (last_note.is_(None), last_visit),
+        (last_note >= last_visit, last_note),
+        else_=last_visit,
+    )
+    return select(*_row(mine.c.id, "no_contact", at=last)).where(
+        mine.c.status.in_(OPEN_STATUSES),
+        ~select(ProgressNote.id).where(signed, ProgressNote.contact_at >= since).exists(),
+        ~select(Appointment.id).where(attended, Appointment.starts_at >= since).exists(),
+    )
 
 
 def _utc(value: Any) -> datetime | None:
-    """A max() over a union loses the column's type: read it back as the UTC it is."""
+    """A max() over two tables may lose the column's type: read it back as the UTC it is."""
     if value is None or isinstance(value, datetime) and value.tzinfo is not None:
         return value
     if isinstance(value, str):
@@ -314,17 +396,16 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _old_drafts(client_ids: Any, user: User, now: datetime) -> list[tuple[int, int]]:
+def _old_drafts(client_ids: Any, user_id: Any) -> Any:
     """My own notes still unsigned three days after I started them (drafts are the author's
     alone, so nobody else is told about them)."""
-    rows = db.session.execute(
-        select(ProgressNote.client_id, func.min(ProgressNote.id))
+    return (
+        select(*_row(ProgressNote.client_id, "draft", ref=func.min(ProgressNote.id)))
         .where(
             ProgressNote.client_id.in_(client_ids),
-            ProgressNote.author_id == user.id,
+            ProgressNote.author_id == user_id,
             ProgressNote.status == "draft",
-            ProgressNote.created_at < now - timedelta(hours=DRAFT_HOURS),
+            ProgressNote.created_at < _moment("draft_before"),
         )
         .group_by(ProgressNote.client_id)
-    ).all()
-    return [(int(c), int(n)) for c, n in rows]
+    )

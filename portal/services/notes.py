@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Select, String, cast, func, literal, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -335,10 +335,26 @@ def visible_to(query: Select[Any], user: User) -> Select[Any]:
 
 
 def with_people(query: Select[Any]) -> Select[Any]:
+    """Each note with its author, co-signature and client, joined into the same query."""
     return query.options(
-        selectinload(ProgressNote.author),
-        selectinload(ProgressNote.cosignature),
-        selectinload(ProgressNote.client),
+        joinedload(ProgressNote.author),
+        joinedload(ProgressNote.cosignature),
+        joinedload(ProgressNote.client),
+    )
+
+
+def authors_of(client: Client) -> list[User]:
+    """Everyone who wrote a note about the client, by name (the notes list's filter)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.id.in_(
+                    select(ProgressNote.author_id).where(ProgressNote.client_id == client.id)
+                )
+            )
+            .order_by(User.display_name)
+        )
     )
 
 
@@ -365,6 +381,13 @@ def cosign_count(user: User, client_ids: Any) -> int:
         )
         or 0
     )
+
+
+def cosign_count_query(user: User, client_ids: Any) -> Select[Any]:
+    """``cosign_count`` as a statement, for a page that reads several figures at once."""
+    if user.role != Role.SUPERVISOR:
+        return select(literal(0))
+    return _cosign_query(user, client_ids).with_only_columns(func.count(ProgressNote.id))
 
 
 def _cosign_query(user: User, client_ids: Any) -> Select[Any]:

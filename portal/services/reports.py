@@ -1,7 +1,9 @@
 """Caseload and outcome reports: every figure counted by the database, never row by row here.
 
-Each report is one typed function of a ``ReportFilter`` that runs a fixed number of
-grouped queries, whatever the size of the agency. Figures cover the clients whose
+Each report is one typed function that builds its rows from grouped queries over the
+clients of a ``ReportFilter``; reports that share a shape of figures share a statement
+(everything per case manager is one, the figures per month three), so the whole page is
+six statements, whatever the size of the agency. Figures cover the clients whose
 *current* primary case manager is one of the filter's case managers (there is no
 history of primary case managers). Dates are the agency's calendar days; timestamps
 are compared with the UTC instants of the agency's midnights, and months are the
@@ -10,27 +12,35 @@ agency's months (``month_key``). docs/reports.md says exactly what each figure c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Float,
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     exists,
     func,
     literal,
+    literal_column,
+    null,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 from ..extensions import db
 from ..models import (
@@ -51,6 +61,7 @@ from ..models import (
     Task,
     User,
 )
+from ..models.base import UTCDateTime
 from . import audit
 from .care_plans import review_overdue_condition
 
@@ -147,6 +158,18 @@ def month_starts(start: date, end: date) -> list[date]:
     return months
 
 
+def _month_case(column: Any, bounds: Sequence[Any], labels: Sequence[Any]) -> ColumnElement[Any]:
+    """SQL: the label of the month ``column`` falls in, from the months' boundaries (the
+    first day of the first month, then the first day after each month)."""
+    whens: list[tuple[ColumnElement[bool], Any]] = [(column < bounds[0], None)]
+    whens += [(column < bound, label) for bound, label in zip(bounds[1:], labels, strict=True)]
+    return case(*whens, else_=None)
+
+
+def _boundaries(months: Sequence[date]) -> list[date]:
+    return [months[0], *(next_month(first) for first in months)]
+
+
 def month_key(column: Any, months: Sequence[date], *, zone: ZoneInfo | None) -> ColumnElement[Any]:
     """SQL: the ``YYYY-MM`` of a date column (``zone=None``) or of a UTC timestamp column
     in the agency's zone, for the given months; NULL outside them.
@@ -157,34 +180,75 @@ def month_key(column: Any, months: Sequence[date], *, zone: ZoneInfo | None) -> 
     """
     if not months:
         return literal(None, String)
-
-    def bound(day: date) -> Any:
-        return day if zone is None else local_midnight(day, zone)
-
-    whens: list[tuple[ColumnElement[bool], Any]] = [(column < bound(months[0]), None)]
-    for first in months:
-        whens.append((column < bound(next_month(first)), literal(first.strftime("%Y-%m"))))
-    return case(*whens, else_=None)
+    days = _boundaries(months)
+    bounds = days if zone is None else [local_midnight(day, zone) for day in days]
+    return _month_case(column, bounds, [literal(month_label(first)) for first in months])
 
 
 def month_label(first: date) -> str:
     return first.strftime("%Y-%m")
 
 
+# A statement of several columns.
+Rows: TypeAlias = "Select[*tuple[Any, ...]]"
+
+
+# --- the filter as parameters ------------------------------------------------------------------
+#
+# Building a statement costs more Python time than the database takes to run it for a
+# caseload, so each statement is built once per shape (which reports, how many months)
+# with the filter's values as named parameters, and kept. Only SQL is kept, never a figure.
+
+CASE_MANAGERS: BindParameter[list[int]] = bindparam("case_managers", expanding=True)
+START = bindparam("start", type_=Date)
+END = bindparam("end", type_=Date)
+START_AT = bindparam("start_at", type_=UTCDateTime)
+END_AT = bindparam("end_at", type_=UTCDateTime)
+TODAY = bindparam("today", type_=Date)
+
+
+def _month_key(column: Any, months: int, *, dates: bool) -> ColumnElement[Any]:
+    """``month_key`` with the boundaries and labels as parameters (see ``_parameters``)."""
+    prefix = "month_day" if dates else "month_at"
+    bounds = [
+        bindparam(f"{prefix}_{i}", type_=Date if dates else UTCDateTime) for i in range(months + 1)
+    ]
+    labels = [bindparam(f"month_label_{i}", type_=String) for i in range(months)]
+    return _month_case(column, bounds, labels)
+
+
+def _parameters(f: ReportFilter) -> dict[str, Any]:
+    """The filter's values by the names of the statements' parameters."""
+    values: dict[str, Any] = {
+        "case_managers": list(f.case_manager_ids),
+        "start": f.start,
+        "end": f.end,
+        "start_at": f.start_at,
+        "end_at": f.end_at,
+        "today": f.today,
+    }
+    for i, day in enumerate(_boundaries(f.months)):
+        values[f"month_day_{i}"] = day
+        values[f"month_at_{i}"] = local_midnight(day, f.zone)
+    for i, first in enumerate(f.months):
+        values[f"month_label_{i}"] = month_label(first)
+    return values
+
+
 # --- scope -------------------------------------------------------------------------------------
 
 
-def _scope(f: ReportFilter) -> ColumnElement[bool]:
+def _scope() -> ColumnElement[bool]:
     """Clients on the chosen caseloads."""
-    return Client.primary_case_manager_id.in_(f.case_manager_ids)
+    return Client.primary_case_manager_id.in_(CASE_MANAGERS)
 
 
-def _scoped_client_ids(f: ReportFilter) -> Select[Any]:
-    return select(Client.id).where(_scope(f))
+def _scoped_client_ids() -> Select[Any]:
+    return select(Client.id).where(_scope())
 
 
-def _in_range(column: Any, f: ReportFilter) -> ColumnElement[bool]:
-    return and_(column >= f.start_at, column < f.end_at)
+def _in_range(column: Any) -> ColumnElement[bool]:
+    return and_(column >= START_AT, column < END_AT)
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -197,36 +261,45 @@ class CaseManager:
     name: str
 
 
-def case_managers(f: ReportFilter) -> list[CaseManager]:
-    """The people whose caseloads the figures cover, by name."""
-    rows = db.session.execute(
-        select(User.id, User.display_name)
-        .where(User.id.in_(f.case_manager_ids))
+# --- figures per case manager: one statement ---------------------------------------------------
+#
+# One grouped query over the clients of the chosen caseloads (found by the index on their
+# primary case manager), one row per case manager with their name: each figure counts a
+# condition of the client, or adds up a count about the client (their tasks, their plans)
+# looked up by the client's id. Not a join of grouped subqueries: PostgreSQL multiplies
+# their estimated sizes into a cost that switches its JIT compiler on (seconds).
+
+PerCaseManager = list[tuple[CaseManager, dict[str, int]]]
+
+
+def _per_case_manager(figures: Sequence[ColumnElement[Any]]) -> Rows:
+    """Every case manager of the filter by name, with these figures (labelled columns)."""
+    return (
+        select(User.id, User.display_name, *figures)
+        .select_from(User)
+        # The caseloads again on the client's side, so that the index on it finds them.
+        .outerjoin(Client, and_(Client.primary_case_manager_id == User.id, _scope()))
+        .where(User.id.in_(CASE_MANAGERS))
+        .group_by(User.id, User.display_name)
         .order_by(User.display_name, User.id)
     )
-    return [CaseManager(id, name) for id, name in rows]
 
 
-def _by_case_manager(query: Executable) -> dict[int, tuple[Any, ...]]:
-    """Run a query whose first column is the case manager's id."""
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(query)}
+def _run_per_case_manager(query: Rows, values: dict[str, Any]) -> PerCaseManager:
+    result = db.session.execute(query, values)
+    names = list(result.keys())[2:]
+    return [
+        (CaseManager(row[0], row[1]), dict(zip(names, map(int, row[2:]), strict=True)))
+        for row in result
+    ]
 
 
-# --- 1. caseload -------------------------------------------------------------------------------
+def _total(count: Select[Any], name: str) -> ColumnElement[int]:
+    """The sum over the clients of a count about each client."""
+    return func.coalesce(func.sum(count.scalar_subquery()), 0).label(name)
 
 
-@dataclass(frozen=True)
-class CaseloadRow:
-    case_manager: CaseManager
-    active: int
-    on_hold: int
-
-    @property
-    def total(self) -> int:
-        return self.active + self.on_hold
-
-
-def status_at(day: date, *, created_before: datetime) -> ColumnElement[Any]:
+def status_at(day: Any, *, created_before: Any) -> ColumnElement[Any]:
     """SQL: a client's status at the end of ``day`` from the status history; a client with
     no history at all (records older than it) counts with the current status, if the record
     existed by then."""
@@ -246,26 +319,201 @@ def status_at(day: date, *, created_before: datetime) -> ColumnElement[Any]:
     )
 
 
-def caseload(f: ReportFilter) -> list[CaseloadRow]:
-    """Clients active or on hold at the end of the range, per case manager."""
-    statuses = (
+def _caseload_counts() -> list[ColumnElement[Any]]:
+    """Clients active and on hold at the end of the range."""
+    status = status_at(END, created_before=END_AT)
+    return [
+        _count_if(status == "active").label("active"),
+        _count_if(status == "on_hold").label("on_hold"),
+    ]
+
+
+def _goals_in_force() -> list[ColumnElement[Any]]:
+    """Goals of the plans in force now, and those marked achieved."""
+    goals = (
+        select(func.count(Goal.id))
+        .join(CarePlan, CarePlan.id == Goal.plan_id)
+        .where(CarePlan.client_id == Client.id, CarePlan.status == "active")
+    )
+    return [_total(goals, "goals"), _total(goals.where(Goal.status == "achieved"), "achieved")]
+
+
+def _goals_reaching_full() -> list[ColumnElement[Any]]:
+    """Goals whose progress first reached 100 in the range (a goal key is one client's)."""
+    earlier = aliased(GoalProgress)
+    reached = select(func.count(GoalProgress.goal_key.distinct())).where(
+        GoalProgress.client_id == Client.id,
+        GoalProgress.rating >= 100,
+        GoalProgress.recorded_on.between(START, END),
+        ~exists().where(
+            earlier.goal_key == GoalProgress.goal_key,
+            earlier.rating >= 100,
+            earlier.recorded_on < START,
+        ),
+    )
+    return [_total(reached, "reached")]
+
+
+def _overdue_reviews() -> list[ColumnElement[Any]]:
+    """Plans in force whose review date has passed, as of today."""
+    # The dashboard's condition, with today as a parameter in place of the date.
+    overdue = review_overdue_condition(typing.cast(date, TODAY))
+    reviews = select(func.count(CarePlan.id)).where(CarePlan.client_id == Client.id, *overdue)
+    return [_total(reviews, "reviews")]
+
+
+def _overdue_tasks() -> list[ColumnElement[Any]]:
+    """Open tasks about a client past their due date, as of today."""
+    tasks = select(func.count(Task.id)).where(
+        Task.client_id == Client.id, Task.status == "open", Task.due_on < TODAY
+    )
+    return [_total(tasks, "tasks")]
+
+
+# --- figures per month: three statements -------------------------------------------------------
+#
+# Each source is a grouped query of (series, month, key, count, amount). Signed notes and
+# appointments are a statement each; the small sources (episodes twice, crisis events) one
+# UNION ALL: PostgreSQL hands a UNION ALL of large enough parts to parallel workers, whose
+# start costs more than counting a caseload's rows. The grouping runs over a subquery:
+# PostgreSQL does not match a GROUP BY expression with parameters to the same expression
+# in the select list.
+
+Monthly = dict[tuple[str, str, str], tuple[int, float]]
+
+
+def _by_month(
+    series: str,
+    column: Any,
+    months: int,
+    *where: Any,
+    dates: bool = False,
+    key: Any = None,
+    amount: Any = None,
+) -> Rows:
+    """Rows in the range by month (and ``key``): how many, and the sum of ``amount``."""
+    rows = (
         select(
-            Client.primary_case_manager_id.label("cm"),
-            status_at(f.end, created_before=f.end_at).label("status"),
+            _month_key(column, months, dates=dates).label("month"),
+            (cast(null(), String) if key is None else key).label("key"),
+            cast(null() if amount is None else amount, Float).label("amount"),
         )
-        .where(_scope(f))
+        .where(*where)
         .subquery()
     )
-    counts = _by_case_manager(
-        select(
-            statuses.c.cm,
-            _count_if(statuses.c.status == "active"),
-            _count_if(statuses.c.status == "on_hold"),
-        ).group_by(statuses.c.cm)
+    return select(
+        literal_column(f"'{series}'", String).label("series"),
+        rows.c.month,
+        rows.c.key,
+        func.count().label("n"),
+        func.sum(rows.c.amount).label("amount"),
+    ).group_by(rows.c.month, rows.c.key)
+
+
+def _run_monthly(query: Executable, values: dict[str, Any]) -> Monthly:
+    """(series, month, key) -> (count, amount)."""
+    return {
+        (series, month, key or ""): (int(n), float(amount or 0))
+        for series, month, key, n, amount in db.session.execute(query, values)
+        if month is not None
+    }
+
+
+def _admitted(months: int) -> Rows:
+    return _by_month(
+        "admitted",
+        Episode.admitted_on,
+        months,
+        Episode.client_id.in_(_scoped_client_ids()),
+        Episode.admitted_on.between(START, END),
+        dates=True,
     )
-    return [
-        CaseloadRow(cm, *(int(v) for v in counts.get(cm.id, (0, 0)))) for cm in case_managers(f)
-    ]
+
+
+def _discharged(months: int) -> Rows:
+    return _by_month(
+        "discharged",
+        Episode.discharged_on,
+        months,
+        Episode.client_id.in_(_scoped_client_ids()),
+        Episode.discharged_on.between(START, END),
+        dates=True,
+    )
+
+
+def _signed_notes(months: int) -> Rows:
+    """Signed notes by month and contact type, with their mileage."""
+    return _by_month(
+        "notes",
+        ProgressNote.contact_at,
+        months,
+        ProgressNote.status == "signed",
+        _in_range(ProgressNote.contact_at),
+        ProgressNote.client_id.in_(_scoped_client_ids()),
+        key=ProgressNote.contact_type,
+        amount=ProgressNote.mileage,
+    )
+
+
+def _appointment_outcomes(months: int) -> Rows:
+    return _by_month(
+        "appointments",
+        Appointment.starts_at,
+        months,
+        _in_range(Appointment.starts_at),
+        Appointment.status.in_(("attended", "no_show")),
+        Appointment.client_id.in_(_scoped_client_ids()),
+        key=Appointment.status,
+    )
+
+
+def _crisis_events(months: int) -> Rows:
+    return _by_month(
+        "crises",
+        CrisisEvent.occurred_at,
+        months,
+        _in_range(CrisisEvent.occurred_at),
+        CrisisEvent.client_id.in_(_scoped_client_ids()),
+        key=CrisisEvent.risk_level,
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the shared statements found, for the reports built from them."""
+
+    values: dict[str, Any]
+    per_case_manager: PerCaseManager
+    monthly: Monthly
+
+    def count(self, series: str, month: date, key: str = "") -> int:
+        return self.monthly.get((series, month_label(month), key), (0, 0.0))[0]
+
+    def month_total(self, series: str, month: date) -> int:
+        label = month_label(month)
+        return sum(n for (s, m, _), (n, _) in self.monthly.items() if s == series and m == label)
+
+    def amount(self, series: str, month: date, key: str = "") -> float:
+        return self.monthly.get((series, month_label(month), key), (0, 0.0))[1]
+
+
+# --- 1. caseload -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    case_manager: CaseManager
+    active: int
+    on_hold: int
+
+    @property
+    def total(self) -> int:
+        return self.active + self.on_hold
+
+
+def caseload(f: ReportFilter, found: Figures) -> list[CaseloadRow]:
+    """Clients active or on hold at the end of the range, per case manager."""
+    return [CaseloadRow(cm, n["active"], n["on_hold"]) for cm, n in found.per_case_manager]
 
 
 # --- 2. admissions and discharges --------------------------------------------------------------
@@ -278,36 +526,10 @@ class AdmissionMonth:
     discharges: int
 
 
-def _count_by_month(
-    column: Any, f: ReportFilter, *where: Any, zone: ZoneInfo | None
-) -> dict[str, int]:
-    """How many rows fall in each month of the range (months as ``YYYY-MM``)."""
-    months = select(month_key(column, f.months, zone=zone).label("month")).where(*where).subquery()
-    rows = db.session.execute(
-        select(months.c.month, func.count()).group_by(months.c.month).order_by(months.c.month)
-    )
-    return {month: int(n) for month, n in rows if month is not None}
-
-
-def admissions(f: ReportFilter) -> list[AdmissionMonth]:
+def admissions(f: ReportFilter, found: Figures) -> list[AdmissionMonth]:
     """Episodes of care opened and closed in each month of the range."""
-    in_scope = Episode.client_id.in_(_scoped_client_ids(f))
-    opened = _count_by_month(
-        Episode.admitted_on,
-        f,
-        in_scope,
-        Episode.admitted_on.between(f.start, f.end),
-        zone=None,
-    )
-    closed = _count_by_month(
-        Episode.discharged_on,
-        f,
-        in_scope,
-        Episode.discharged_on.between(f.start, f.end),
-        zone=None,
-    )
     return [
-        AdmissionMonth(m, opened.get(month_label(m), 0), closed.get(month_label(m), 0))
+        AdmissionMonth(m, found.count("admitted", m), found.count("discharged", m))
         for m in f.months
     ]
 
@@ -325,33 +547,10 @@ class ContactMonth:
         return sum(self.by_type.values())
 
 
-def _signed_notes(f: ReportFilter) -> tuple[ColumnElement[bool], ...]:
-    return (
-        ProgressNote.status == "signed",
-        _in_range(ProgressNote.contact_at, f),
-        ProgressNote.client_id.in_(_scoped_client_ids(f)),
-    )
-
-
-def contacts(f: ReportFilter) -> list[ContactMonth]:
+def contacts(f: ReportFilter, found: Figures) -> list[ContactMonth]:
     """Signed progress notes by the month of the contact and its type."""
-    notes = (
-        select(
-            month_key(ProgressNote.contact_at, f.months, zone=f.zone).label("month"),
-            ProgressNote.contact_type.label("type"),
-        )
-        .where(*_signed_notes(f))
-        .subquery()
-    )
-    counts: dict[tuple[str, str], int] = {
-        (month, kind): int(n)
-        for month, kind, n in db.session.execute(
-            select(notes.c.month, notes.c.type, func.count()).group_by(notes.c.month, notes.c.type)
-        )
-    }
     return [
-        ContactMonth(m, {t: counts.get((month_label(m), t), 0) for t in CONTACT_TYPES})
-        for m in f.months
+        ContactMonth(m, {t: found.count("notes", m, t) for t in CONTACT_TYPES}) for m in f.months
     ]
 
 
@@ -365,25 +564,14 @@ class HomeVisitMonth:
     miles: float
 
 
-def home_visits(f: ReportFilter) -> list[HomeVisitMonth]:
+def home_visits(f: ReportFilter, found: Figures) -> list[HomeVisitMonth]:
     """Signed home-visit notes and the mileage they record, per month."""
-    visits = (
-        select(
-            month_key(ProgressNote.contact_at, f.months, zone=f.zone).label("month"),
-            ProgressNote.mileage.label("mileage"),
+    return [
+        HomeVisitMonth(
+            m, found.count("notes", m, "home_visit"), found.amount("notes", m, "home_visit")
         )
-        .where(*_signed_notes(f), ProgressNote.contact_type == "home_visit")
-        .subquery()
-    )
-    rows = {
-        month: (int(n), float(miles or 0))
-        for month, n, miles in db.session.execute(
-            select(visits.c.month, func.count(), func.sum(cast(visits.c.mileage, Float))).group_by(
-                visits.c.month
-            )
-        )
-    }
-    return [HomeVisitMonth(m, *rows.get(month_label(m), (0, 0.0))) for m in f.months]
+        for m in f.months
+    ]
 
 
 # --- 5. attendance -----------------------------------------------------------------------------
@@ -402,31 +590,14 @@ class AttendanceMonth:
         return round(100 * self.no_show / seen, 1) if seen else None
 
 
-def attendance(f: ReportFilter) -> list[AttendanceMonth]:
+def attendance(f: ReportFilter, found: Figures) -> list[AttendanceMonth]:
     """Appointments that began in the range and were marked attended or no-show."""
-    appointments = (
-        select(
-            month_key(Appointment.starts_at, f.months, zone=f.zone).label("month"),
-            Appointment.status.label("status"),
+    return [
+        AttendanceMonth(
+            m, found.count("appointments", m, "attended"), found.count("appointments", m, "no_show")
         )
-        .where(
-            _in_range(Appointment.starts_at, f),
-            Appointment.status.in_(("attended", "no_show")),
-            Appointment.client_id.in_(_scoped_client_ids(f)),
-        )
-        .subquery()
-    )
-    rows = {
-        month: (int(a), int(n))
-        for month, a, n in db.session.execute(
-            select(
-                appointments.c.month,
-                _count_if(appointments.c.status == "attended"),
-                _count_if(appointments.c.status == "no_show"),
-            ).group_by(appointments.c.month)
-        )
-    }
-    return [AttendanceMonth(m, *rows.get(month_label(m), (0, 0))) for m in f.months]
+        for m in f.months
+    ]
 
 
 # --- 6. outcomes -------------------------------------------------------------------------------
@@ -449,8 +620,8 @@ class OutcomeRow:
         return round(100 * self.below_threshold / self.clients, 1) if self.clients else None
 
 
-def outcomes(f: ReportFilter) -> list[OutcomeRow]:
-    """PHQ-9 and GAD-7: clients scored twice or more in the range, first against last."""
+@functools.cache
+def _outcome_statement() -> Rows:
     partition = (Assessment.client_id, Assessment.instrument_code)
     oldest_first = (Assessment.administered_at, Assessment.id)
     newest_first = (Assessment.administered_at.desc(), Assessment.id.desc())
@@ -470,8 +641,8 @@ def outcomes(f: ReportFilter) -> list[OutcomeRow]:
         .where(
             Assessment.instrument_code.in_(OUTCOME_INSTRUMENTS),
             Assessment.total.is_not(None),
-            _in_range(Assessment.administered_at, f),
-            Assessment.client_id.in_(_scoped_client_ids(f)),
+            _in_range(Assessment.administered_at),
+            Assessment.client_id.in_(_scoped_client_ids()),
         )
         .subquery()
     )
@@ -486,17 +657,21 @@ def outcomes(f: ReportFilter) -> list[OutcomeRow]:
         .subquery()
     )
     change = pairs.c.last_total - pairs.c.first_total
+    return select(
+        pairs.c.instrument,
+        func.count(),
+        func.avg(cast(change, Float)),
+        _count_if(pairs.c.first_total - pairs.c.last_total >= RELIABLE_DROP),
+        _count_if(pairs.c.last_total < BELOW_THRESHOLD),
+    ).group_by(pairs.c.instrument)
+
+
+def outcomes(f: ReportFilter, found: Figures) -> list[OutcomeRow]:
+    """PHQ-9 and GAD-7: clients scored twice or more in the range, first against last
+    (a statement of its own: windows over the scores)."""
     rows = {
         code: (int(n), None if mean is None else round(float(mean), 1), int(better), int(low))
-        for code, n, mean, better, low in db.session.execute(
-            select(
-                pairs.c.instrument,
-                func.count(),
-                func.avg(cast(change, Float)),
-                _count_if(pairs.c.first_total - pairs.c.last_total >= RELIABLE_DROP),
-                _count_if(pairs.c.last_total < BELOW_THRESHOLD),
-            ).group_by(pairs.c.instrument)
-        )
+        for code, n, mean, better, low in db.session.execute(_outcome_statement(), found.values)
     }
     return [OutcomeRow(code, *rows.get(code, (0, None, 0, 0))) for code in OUTCOME_INSTRUMENTS]
 
@@ -512,43 +687,12 @@ class GoalRow:
     reached_full: int
 
 
-def goals(f: ReportFilter) -> list[GoalRow]:
+def goals(f: ReportFilter, found: Figures) -> list[GoalRow]:
     """Per case manager: goals of the plans in force now, those marked achieved, and goals
     whose progress first reached 100 % in the range."""
-    in_force = _by_case_manager(
-        select(
-            Client.primary_case_manager_id,
-            func.count(Goal.id),
-            _count_if(Goal.status == "achieved"),
-        )
-        .join(CarePlan, CarePlan.id == Goal.plan_id)
-        .join(Client, Client.id == CarePlan.client_id)
-        .where(CarePlan.status == "active", _scope(f))
-        .group_by(Client.primary_case_manager_id)
-    )
-    earlier = aliased(GoalProgress)
-    reached = _by_case_manager(
-        select(Client.primary_case_manager_id, func.count(GoalProgress.goal_key.distinct()))
-        .join(Client, Client.id == GoalProgress.client_id)
-        .where(
-            GoalProgress.rating >= 100,
-            GoalProgress.recorded_on.between(f.start, f.end),
-            _scope(f),
-            ~exists().where(
-                earlier.goal_key == GoalProgress.goal_key,
-                earlier.rating >= 100,
-                earlier.recorded_on < f.start,
-            ),
-        )
-        .group_by(Client.primary_case_manager_id)
-    )
-    rows = []
-    for cm in case_managers(f):
-        goals_in_force, achieved = in_force.get(cm.id, (0, 0))
-        rows.append(
-            GoalRow(cm, int(goals_in_force), int(achieved), int(reached.get(cm.id, (0,))[0]))
-        )
-    return rows
+    return [
+        GoalRow(cm, n["goals"], n["achieved"], n["reached"]) for cm, n in found.per_case_manager
+    ]
 
 
 # --- 8. referrals ------------------------------------------------------------------------------
@@ -570,19 +714,22 @@ class ReferralRow:
         return round(100 * self.by_status.get("completed", 0) / closed, 1) if closed else None
 
 
-def referrals(f: ReportFilter) -> list[ReferralRow]:
-    """Referrals made in the range, by the resource's category and their status now."""
+@functools.cache
+def _referral_statement() -> Rows:
+    return (
+        select(Resource.category, Referral.status, func.count())
+        .join(Resource, Resource.id == Referral.resource_id)
+        .where(_in_range(Referral.created_at), Referral.client_id.in_(_scoped_client_ids()))
+        .group_by(Resource.category, Referral.status)
+    )
+
+
+def referrals(f: ReportFilter, found: Figures) -> list[ReferralRow]:
+    """Referrals made in the range, by the resource's category and their status now (a
+    statement of its own: by category, not by month)."""
     counts: dict[tuple[str, str], int] = {
         (category, status): int(n)
-        for category, status, n in db.session.execute(
-            select(Resource.category, Referral.status, func.count())
-            .join(Resource, Resource.id == Referral.resource_id)
-            .where(
-                _in_range(Referral.created_at, f),
-                Referral.client_id.in_(_scoped_client_ids(f)),
-            )
-            .group_by(Resource.category, Referral.status)
-        )
+        for category, status, n in db.session.execute(_referral_statement(), found.values)
     }
     return [
         ReferralRow(c, {s: counts.get((c, s), 0) for s in REFERRAL_STATUS_ORDER})
@@ -600,28 +747,12 @@ class CrisisMonth:
     high_risk: int
 
 
-def crises(f: ReportFilter) -> list[CrisisMonth]:
+def crises(f: ReportFilter, found: Figures) -> list[CrisisMonth]:
     """Crisis events by the month they happened, and how many were assessed high risk."""
-    events = (
-        select(
-            month_key(CrisisEvent.occurred_at, f.months, zone=f.zone).label("month"),
-            CrisisEvent.risk_level.label("risk"),
-        )
-        .where(
-            _in_range(CrisisEvent.occurred_at, f),
-            CrisisEvent.client_id.in_(_scoped_client_ids(f)),
-        )
-        .subquery()
-    )
-    rows = {
-        month: (int(n), int(high))
-        for month, n, high in db.session.execute(
-            select(events.c.month, func.count(), _count_if(events.c.risk == "high")).group_by(
-                events.c.month
-            )
-        )
-    }
-    return [CrisisMonth(m, *rows.get(month_label(m), (0, 0))) for m in f.months]
+    return [
+        CrisisMonth(m, found.month_total("crises", m), found.count("crises", m, "high"))
+        for m in f.months
+    ]
 
 
 # --- 10. overdue -------------------------------------------------------------------------------
@@ -634,30 +765,17 @@ class OverdueRow:
     tasks: int
 
 
-def overdue(f: ReportFilter) -> list[OverdueRow]:
+def overdue(f: ReportFilter, found: Figures) -> list[OverdueRow]:
     """As of today (neither plans nor tasks keep enough history for a past date): plans in
     force whose review date has passed, and open tasks about a client past their due date."""
-    reviews = _by_case_manager(
-        select(Client.primary_case_manager_id, func.count(CarePlan.id))
-        .join(Client, Client.id == CarePlan.client_id)
-        .where(_scope(f), *review_overdue_condition(f.today))
-        .group_by(Client.primary_case_manager_id)
-    )
-    tasks = _by_case_manager(
-        select(Client.primary_case_manager_id, func.count(Task.id))
-        .join(Client, Client.id == Task.client_id)
-        .where(_scope(f), Task.status == "open", Task.due_on < f.today)
-        .group_by(Client.primary_case_manager_id)
-    )
-    return [
-        OverdueRow(cm, int(reviews.get(cm.id, (0,))[0]), int(tasks.get(cm.id, (0,))[0]))
-        for cm in case_managers(f)
-    ]
+    return [OverdueRow(cm, n["reviews"], n["tasks"]) for cm, n in found.per_case_manager]
 
 
 # --- running them ------------------------------------------------------------------------------
 
-RUNNERS: dict[str, Any] = {
+# Each report: how to build its rows, and the figures per case manager and the monthly
+# sources it reads. The page runs them all with six statements, a CSV only what it needs.
+BUILDERS: dict[str, Callable[[ReportFilter, Figures], list[Any]]] = {
     "caseload": caseload,
     "admissions": admissions,
     "contacts": contacts,
@@ -669,17 +787,63 @@ RUNNERS: dict[str, Any] = {
     "crises": crises,
     "overdue": overdue,
 }
+PER_CASE_MANAGER: dict[str, tuple[Callable[[], list[ColumnElement[Any]]], ...]] = {
+    "caseload": (_caseload_counts,),
+    "goals": (_goals_in_force, _goals_reaching_full),
+    "overdue": (_overdue_reviews, _overdue_tasks),
+}
+MONTHLY: dict[str, tuple[Callable[[int], Rows], ...]] = {
+    "admissions": (_admitted, _discharged),
+    "contacts": (_signed_notes,),
+    "home_visits": (_signed_notes,),
+    "attendance": (_appointment_outcomes,),
+    "crises": (_crisis_events,),
+}
+# The monthly sources that share a statement.
+MONTHLY_STATEMENTS: tuple[tuple[Callable[[int], Rows], ...], ...] = (
+    (_admitted, _discharged, _crisis_events),
+    (_signed_notes,),
+    (_appointment_outcomes,),
+)
+
+
+# Finite: the reports asked for together (one, or all) and at most 37 months.
+@functools.cache
+def _shared_statements(
+    wanted: tuple[str, ...], months: int
+) -> tuple[Rows | None, tuple[Executable, ...]]:
+    """The statement per case manager and the monthly ones that these reports read."""
+    parts = list(dict.fromkeys(p for r in wanted for p in PER_CASE_MANAGER.get(r, ())))
+    figures = [figure for part in parts for figure in part()]
+    needed = {source for r in wanted for source in MONTHLY.get(r, ())}
+    monthly: list[Executable] = []
+    for group in MONTHLY_STATEMENTS:
+        sources = [source(months) for source in group if source in needed]
+        if sources:
+            monthly.append(sources[0] if len(sources) == 1 else union_all(*sources))
+    return (_per_case_manager(figures) if figures else None), tuple(monthly)
+
+
+def _run_all(f: ReportFilter, wanted: tuple[str, ...]) -> dict[str, list[Any]]:
+    """The rows of these reports, from one statement per shape of figures they share."""
+    values = _parameters(f)
+    per_case_manager, monthly = _shared_statements(wanted, len(f.months))
+    found = Figures(
+        values,
+        _run_per_case_manager(per_case_manager, values) if per_case_manager is not None else [],
+        {key: n for query in monthly for key, n in _run_monthly(query, values).items()},
+    )
+    return {report: BUILDERS[report](f, found) for report in wanted}
 
 
 def run(report: str, f: ReportFilter) -> list[Any]:
     """The rows of one report."""
-    rows: list[Any] = RUNNERS[report](f)
-    return rows
+    return _run_all(f, (report,))[report]
 
 
 def view_all(f: ReportFilter, *, actor: User, ip: str | None) -> dict[str, list[Any]]:
     """Every report for the filter; the view is audited (no client named: aggregates)."""
-    results = {report: run(report, f) for report in REPORTS}
+    results = _run_all(f, REPORTS)
     audit.record(
         "view", actor=actor, ip=ip, object_type="report", object_id="all", detail=f.describe()
     )

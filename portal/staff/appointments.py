@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -54,21 +54,30 @@ def _require_scheduler() -> None:
         abort(403)
 
 
-def _staff_members() -> Sequence[User]:
-    return db.session.scalars(
-        select(User)
-        .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True))
-        .order_by(func.lower(User.display_name))
-    ).all()
+class StaffMember(NamedTuple):
+    """Who can be booked: all a chooser needs, without loading whole accounts."""
+
+    id: int
+    display_name: str
 
 
-def _chosen_staff(staff: Sequence[User]) -> User:
+def _staff_members() -> list[StaffMember]:
+    return [
+        StaffMember(*row)
+        for row in db.session.execute(
+            select(User.id, User.display_name)
+            .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True))
+            .order_by(func.lower(User.display_name))
+        )
+    ]
+
+
+def _chosen_staff(staff: Sequence[StaffMember]) -> StaffMember:
     wanted = request.args.get("staff", type=int)
     for member in staff:
         if member.id == wanted:
             return member
-    user: User = current_user._get_current_object()
-    return user
+    return StaffMember(current_user.id, current_user.display_name)
 
 
 def _chosen_day() -> date:
@@ -125,8 +134,12 @@ def appointment_index() -> Any:
     day = _chosen_day()
     first, days, previous, following = _window(view, day)
     start, end = appointments.day_bounds(first, days, agency_zone())
-    rows = appointments.between(person, start, end)
-    visible = _visible_ids({a.client_id for a in rows})
+    found = appointments.calendar(
+        person.id, start, end, visible=policy.visible_client_ids(current_user)
+    )
+    rows = [appointment for appointment, _seen in found]
+    # A client the viewer may not see shows as "busy".
+    visible = {appointment.client_id for appointment, seen in found if seen}
     zone = agency_zone()
     by_day: dict[date, list[Appointment]] = {first + timedelta(days=n): [] for n in range(days)}
     for appointment in rows:

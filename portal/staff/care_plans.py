@@ -20,7 +20,7 @@ from ..services import assessments, care_plans, goal_proposals
 from ..services.care_plans import PlanFrozen, PlanPart
 from ..services.errors import DomainError, StaleEdit
 from . import bp
-from .clients import _audit_view, _load, _record_context
+from .clients import _audit_view, _load, _open_record, _record_context
 from .forms import (
     ButtonForm,
     GoalForm,
@@ -56,12 +56,13 @@ def _part_form(kind: str, part: PlanPart | None = None, **kwargs: Any) -> Any:
 def _plan_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
     """What the plan page and its pieces need: goals with their steps, progress, needs."""
     goals = care_plans.load_goals(plan) if plan is not None else []
-    progress = care_plans.progress_by_goal(client, [g.key for g in goals])
+    # A goal's line shows its last rating only; the history has its own page.
+    progress = care_plans.latest_progress(client, [g.key for g in goals])
     needs_assessment: Assessment | None = None
     needs: list[str] = []
     instrument = assessments.instruments().get(NEEDS_INSTRUMENT)
     if plan is not None and plan.is_draft:
-        needs_assessment, needs = care_plans.open_needs(plan, instrument)
+        needs_assessment, needs = care_plans.open_needs(plan, instrument, goals)
     editable = plan is not None and plan.is_draft and policy.may_edit_plan(current_user)
     return {
         "plan": plan,
@@ -78,13 +79,20 @@ def _plan_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
     }
 
 
-def _page_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
+def _page_context(
+    client: Client,
+    plan: CarePlan | None,
+    *,
+    record: dict[str, Any] | None = None,
+    in_force: CarePlan | None | bool = False,
+) -> dict[str, Any]:
     """Everything the whole plan page draws, its status panel's actions included, so that a
-    page drawn again after a refusal (409, 422) offers the same ways forward."""
-    context = _record_context(client, "plan")
+    page drawn again after a refusal (409, 422) offers the same ways forward. ``record`` and
+    ``in_force``: what the view has loaded already (``False``: not loaded)."""
+    context = record if record is not None else _record_context(client, "plan")
     context.update(_plan_context(client, plan))
     context.update(
-        in_force=care_plans.in_force(client),
+        in_force=care_plans.in_force(client) if in_force is False else in_force,
         may_edit_plan=policy.may_edit_plan(current_user),
         may_approve=policy.may_approve_plan(current_user),
         proposals=goal_proposals.open_for(client),
@@ -128,11 +136,13 @@ def _plan_changed(
 @bp.route("/clients/<int:client_id>/plan")
 def plan_detail(client_id: int) -> str:
     """The working plan: the draft when there is one, else the newest signed version."""
-    client = _load(client_id)
+    client, record = _open_record(client_id, "plan")
     _audit_view(client, "care plan")
     db.session.commit()
-    plan = care_plans.draft(client) or care_plans.latest_signed(client)
-    return render_template("staff/care_plans/detail.html", **_page_context(client, plan))
+    versions = care_plans.working_versions(client)
+    plan = versions.draft or versions.latest_signed
+    context = _page_context(client, plan, record=record, in_force=versions.in_force)
+    return render_template("staff/care_plans/detail.html", **context)
 
 
 @bp.route("/clients/<int:client_id>/plan/versions/<int:plan_id>")

@@ -25,10 +25,10 @@ from ..models import (
     CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
-    Appointment,
     CarePlan,
     CareTeamMember,
     Client,
+    EmergencyAccess,
     EmergencyContact,
     Episode,
     FamilyAccess,
@@ -257,48 +257,75 @@ def _load(client_id: int) -> Client:
     return policy.get_client_or_404(client_id, for_user=current_user)
 
 
-def _record_context(client: Client, tab: str) -> dict[str, Any]:
+def _header_context(client: Client, tab: str, emergency: EmergencyAccess | None) -> dict[str, Any]:
     return {
         "client": client,
         "tab": tab,
         "today": i18n.agency_today(),
-        "emergency": policy.emergency_access_for(current_user, client),
+        "emergency": emergency,
         "may_edit": policy.may_edit_client(current_user),
         "language_name": i18n.language_name(client.preferred_language, str(get_locale() or "en")),
     }
 
 
+def _record_context(client: Client, tab: str) -> dict[str, Any]:
+    return _header_context(client, tab, policy.emergency_access_for(current_user, client))
+
+
+def _open_record(client_id: int, tab: str) -> tuple[Client, dict[str, Any]]:
+    """``_load`` and ``_record_context`` together: one query for a record page's client and
+    everything its header shows."""
+    client, emergency = policy.open_record_or_404(client_id, for_user=current_user)
+    return client, _header_context(client, tab, emergency)
+
+
 @bp.route("/clients/<int:client_id>")
 def client_detail(client_id: int) -> str:
     """The record's overview: demographics, contacts, care team and the activity timeline."""
-    client = _load(client_id)
+    client, context = _open_record(client_id, "overview")
     _audit_view(client)
     db.session.commit()
-    context = _record_context(client, "overview")
-    team = db.session.scalars(
-        select(CareTeamMember)
-        .options(selectinload(CareTeamMember.user))
-        .where(CareTeamMember.client_id == client.id)
-        .order_by(CareTeamMember.id)
-    ).all()
-    plan = care_plans.latest_signed(client)
-    timeline = timeline_page(client.id)
+    may_reassign = policy.may_reassign_primary(current_user)
+    team, staff = clients.care_team_and_staff(
+        client, with_staff=context["may_edit"] or may_reassign
+    )
+    plan, plan_goals = care_plans.signed_summary(client)
+    next_appointment, attendance = clients.appointment_summary(client)
+    timeline, after = timeline_page(client.id)
     context.update(
-        next_appointment=appointments.next_for(client),
-        attendance=appointments.attendance(Appointment.client_id == client.id),
+        next_appointment=next_appointment,
+        attendance=attendance,
         plan=plan,
-        plan_goals=care_plans.current_goals(client, plan) if plan else [],
+        plan_goals=plan_goals,
         team=team,
         contacts=client.emergency_contacts,
         contact_form=ContactForm(formdata=None),
-        timeline=timeline[0],
-        after=timeline[1],
+        timeline=timeline,
+        after=after,
         source_url=source_url,
-        care_team_form=_care_team_form(client),
-        primary_form=_primary_form(client) if policy.may_reassign_primary(current_user) else None,
-        button=ButtonForm(),
+        care_team_form=_overview_team_form(team, staff),
+        primary_form=_overview_primary_form(client, staff) if may_reassign else None,
     )
     return render_template("staff/clients/detail.html", **context)
+
+
+def _overview_team_form(
+    team: list[clients.TeamMember], staff: list[clients.StaffMember]
+) -> CareTeamForm:
+    """``_care_team_form`` from the staff the overview has loaded already."""
+    form = CareTeamForm(formdata=None)
+    members = {m.user_id for m in team}
+    form.user_id.choices = choices((u.id, u.name) for u in staff if u.id not in members)
+    return form
+
+
+def _overview_primary_form(client: Client, staff: list[clients.StaffMember]) -> PrimaryForm:
+    """``_primary_form`` from the staff the overview has loaded already."""
+    form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
+    form.case_manager_id.choices = choices(
+        (u.id, u.name) for u in staff if u.role == Role.CASE_MANAGER
+    )
+    return form
 
 
 def _care_team_form(client: Client, formdata: Any = None) -> CareTeamForm:

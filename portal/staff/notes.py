@@ -18,12 +18,12 @@ from ..extensions import db
 from ..formutils import choices
 from ..htmx import is_partial
 from ..labels import SECTION_LABELS
-from ..models import NOTE_FORMATS, Appointment, Client, ProgressNote, User, utcnow
+from ..models import NOTE_FORMATS, Appointment, Client, ProgressNote, utcnow
 from ..services import care_plans, notes
 from ..services.errors import DomainError, StaleEdit
 from . import bp
 from .appointments import CONTACT_TYPE_FOR_KIND
-from .clients import _audit_view, _load, _record_context
+from .clients import _audit_view, _load, _open_record, _record_context
 from .forms import AddendumForm, ButtonForm, NoteForm
 
 PAGE_SIZE = 20
@@ -44,10 +44,7 @@ def _require_writer() -> None:
 
 def _goal_choices(client: Client) -> list[tuple[str, str]]:
     """The goals of the plan in force, by key, for linking a contact to them."""
-    plan = care_plans.in_force(client)
-    if plan is None:
-        return []
-    return [(g.key, g.description) for g in care_plans.load_goals(plan)]
+    return care_plans.goal_choices(client)
 
 
 def _note_form(client: Client, note: ProgressNote | None = None, **kwargs: Any) -> NoteForm:
@@ -109,10 +106,12 @@ def _editor(
     status: int = 200,
     *,
     saved: ProgressNote | None = None,
+    record: dict[str, Any] | None = None,
 ) -> Any:
     """The editor page; after a conflict ``saved`` is the draft as stored, shown beside the
-    writer's own text, which stays in the form."""
-    context = _record_context(client, "notes")
+    writer's own text, which stays in the form. ``record``: the header's context, when the
+    view has it from ``_open_record``."""
+    context = record if record is not None else _record_context(client, "notes")
     return render_template(
         "staff/notes/edit.html",
         form=form,
@@ -127,7 +126,7 @@ def _editor(
 @bp.route("/clients/<int:client_id>/notes/new")
 def note_new(client_id: int) -> Any:
     """An empty editor; the first autosave makes the draft."""
-    client = _load(client_id)
+    client, record = _open_record(client_id, "notes")
     _require_writer()
     form = _note_form(client, formdata=None)
     now = datetime.now(i18n.agency_zone()).replace(second=0, microsecond=0, tzinfo=None)
@@ -139,7 +138,7 @@ def note_new(client_id: int) -> Any:
         if appointment.client_id != client.id:
             abort(404)
         _prefill_from_appointment(form, appointment)
-    return _editor(client, form, None)
+    return _editor(client, form, None, record=record)
 
 
 def _prefill_from_appointment(form: NoteForm, appointment: Appointment) -> None:
@@ -207,7 +206,7 @@ def _save_editor(client: Client, form: NoteForm) -> ProgressNote:
 @bp.route("/clients/<int:client_id>/notes/save", methods=["POST"])
 def note_save(client_id: int) -> Any:
     """Autosave (htmx, a few seconds after typing stops) and the plain "Save draft" button."""
-    client = _load(client_id)
+    client, record = _open_record(client_id, "notes")
     _require_writer()
     form = _note_form(client)
     if not form.validate_on_submit() and "csrf_token" in form.errors:
@@ -228,7 +227,7 @@ def note_save(client_id: int) -> Any:
             return _saved_status(client, stale.current, status=409, conflict=True)
         form.form_errors.append(_stale_message())
         form.version.data = str(stale.current.version)  # saving again keeps the writer's text
-        return _editor(client, form, stale.current, 409, saved=stale.current)
+        return _editor(client, form, stale.current, 409, saved=stale.current, record=record)
     if is_partial():
         return _saved_status(client, note, problems=sorted(form.errors))
     flash(_("Draft saved."), "success")
@@ -238,14 +237,14 @@ def note_save(client_id: int) -> Any:
 @bp.route("/clients/<int:client_id>/notes/<int:note_id>/edit")
 def note_edit(client_id: int, note_id: int) -> Any:
     """The author's draft in the editor; a signed note opens read-only."""
-    client = _load(client_id)
+    client, record = _open_record(client_id, "notes")
     _require_writer()
     note = policy.get_note_or_404(client, note_id, for_user=current_user)
     if note.is_signed:
         return redirect(url_for("staff.note_detail", client_id=client.id, note_id=note.id))
     _audit_view(client, f"note {note.id}")
     db.session.commit()
-    return _editor(client, _note_form(client, note, formdata=None), note)
+    return _editor(client, _note_form(client, note, formdata=None), note, record=record)
 
 
 @bp.route("/clients/<int:client_id>/notes/sections")
@@ -433,7 +432,7 @@ def _list_response(template: str, partial: str, **context: Any) -> Response:
 @bp.route("/clients/<int:client_id>/notes")
 def note_index(client_id: int) -> Response:
     """The client's notes: filters, search within the text, paging (one URL, two renderings)."""
-    client = _load(client_id)
+    client, record = _open_record(client_id, "notes")
     f = _filters()
     query = notes.visible_to(
         select(ProgressNote).where(ProgressNote.client_id == client.id), current_user
@@ -441,13 +440,8 @@ def note_index(client_id: int) -> Response:
     rows, total, page, pages = _page(notes.filtered(query, f, zone=i18n.agency_zone()))
     _audit_view(client, "notes")
     db.session.commit()
-    authors = db.session.scalars(
-        select(User)
-        .where(
-            User.id.in_(select(ProgressNote.author_id).where(ProgressNote.client_id == client.id))
-        )
-        .order_by(User.display_name)
-    ).all()
+    # The filters' choices are drawn only with the whole page; htmx swaps the results.
+    whole = not is_partial()
     return _list_response(
         "staff/notes/index.html",
         "staff/notes/_results.html",
@@ -456,12 +450,12 @@ def note_index(client_id: int) -> Response:
         page=page,
         pages=pages,
         f=f,
-        authors=authors,
-        goals=_goal_choices(client),
+        authors=notes.authors_of(client) if whole else [],
+        goals=_goal_choices(client) if whole else [],
         endpoint="staff.note_index",
         endpoint_args={"client_id": client.id},
         may_write=policy.may_write_notes(current_user),
-        **_record_context(client, "notes"),
+        **record,
     )
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, format_decimal, format_percent
+from babel import numbers
+from flask_babel import format_date, format_percent, get_locale
 from flask_babel import gettext as _
 
 from .. import labels
@@ -47,15 +48,46 @@ class ReportView:
     chart_desc: str
 
 
-def _int(value: int) -> Cell:
-    return Cell(str(value), format_decimal(value))
+class Numbers:
+    """Figures as text in the user's language, each distinct one formatted once: a page
+    writes hundreds of them, mostly the same few."""
 
+    def __init__(self) -> None:
+        self.locale = get_locale()
+        # repr keeps 1 and 1.0, 0.0 and -0.0 apart: equal as keys, written differently.
+        self.texts: dict[tuple[str, str | None], str] = {}
 
-def _decimal(value: float | None) -> Cell:
-    """One decimal; no figure at all (nothing to divide by) is an empty cell."""
-    if value is None:
-        return Cell("", "—")
-    return Cell(f"{value:.1f}", format_decimal(value, format="#,##0.0"))
+    def text(self, value: float, pattern: str | None = None) -> str:
+        key = (repr(value), pattern)
+        text = self.texts.get(key)
+        if text is None:
+            text = str(numbers.format_decimal(value, format=pattern, locale=self.locale))
+            self.texts[key] = text
+        return text
+
+    def integer(self, value: int) -> Cell:
+        return Cell(str(value), self.text(value))
+
+    def decimal(self, value: float | None) -> Cell:
+        """One decimal; no figure at all (nothing to divide by) is an empty cell."""
+        if value is None:
+            return Cell("", "—")
+        return Cell(f"{value:.1f}", self.text(value, "#,##0.0"))
+
+    def chart_number(self, value: float) -> str:
+        return self.text(value, "#,##0.#")
+
+    def chart(
+        self,
+        categories: Sequence[str],
+        series: Sequence[tuple[str, Sequence[float]]],
+        *,
+        stacked: bool = False,
+        top: float | None = None,
+    ) -> BarChart:
+        return bar_chart(
+            categories, series, stacked=stacked, top=top, format_value=self.chart_number
+        )
 
 
 def _month(first: date) -> Cell:
@@ -70,10 +102,6 @@ def _total_label() -> Cell:
     return _text(_("Total"))
 
 
-def _chart_number(value: float) -> str:
-    return str(format_decimal(value, format="#,##0.#"))
-
-
 def _period(f: svc.ReportFilter) -> str:
     return _(
         "%(start)s to %(end)s",
@@ -82,20 +110,10 @@ def _period(f: svc.ReportFilter) -> str:
     )
 
 
-def _chart(
-    categories: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float]]],
-    *,
-    stacked: bool = False,
-    top: float | None = None,
-) -> BarChart:
-    return bar_chart(categories, series, stacked=stacked, top=top, format_value=_chart_number)
-
-
 # --- one builder per report --------------------------------------------------------------------
 
 
-def _caseload(rows: list[svc.CaseloadRow], f: svc.ReportFilter) -> ReportView:
+def _caseload(rows: list[svc.CaseloadRow], f: svc.ReportFilter, n: Numbers) -> ReportView:
     names = [r.case_manager.name for r in rows]
     total = sum(r.total for r in rows)
     return ReportView(
@@ -108,27 +126,30 @@ def _caseload(rows: list[svc.CaseloadRow], f: svc.ReportFilter) -> ReportView:
         ),
         columns=[_("Case manager"), _("Active"), _("On hold"), _("Total")],
         rows=[
-            [_text(r.case_manager.name), _int(r.active), _int(r.on_hold), _int(r.total)]
+            [
+                _text(r.case_manager.name),
+                n.integer(r.active),
+                n.integer(r.on_hold),
+                n.integer(r.total),
+            ]
             for r in rows
         ],
         footer=[
             _total_label(),
-            _int(sum(r.active for r in rows)),
-            _int(sum(r.on_hold for r in rows)),
-            _int(total),
+            n.integer(sum(r.active for r in rows)),
+            n.integer(sum(r.on_hold for r in rows)),
+            n.integer(total),
         ],
-        chart=_chart(
+        chart=n.chart(
             names,
             [(_("Active"), [r.active for r in rows]), (_("On hold"), [r.on_hold for r in rows])],
             stacked=True,
         ),
-        chart_desc=_(
-            "%(count)s clients in the active caseload in all.", count=format_decimal(total)
-        ),
+        chart_desc=_("%(count)s clients in the active caseload in all.", count=n.text(total)),
     )
 
 
-def _admissions(rows: list[svc.AdmissionMonth], f: svc.ReportFilter) -> ReportView:
+def _admissions(rows: list[svc.AdmissionMonth], f: svc.ReportFilter, n: Numbers) -> ReportView:
     months = [_month(r.month) for r in rows]
     opened, closed = sum(r.admissions for r in rows), sum(r.discharges for r in rows)
     return ReportView(
@@ -140,10 +161,11 @@ def _admissions(rows: list[svc.AdmissionMonth], f: svc.ReportFilter) -> ReportVi
         ),
         columns=[_("Month"), _("Intakes"), _("Discharges")],
         rows=[
-            [m, _int(r.admissions), _int(r.discharges)] for m, r in zip(months, rows, strict=True)
+            [m, n.integer(r.admissions), n.integer(r.discharges)]
+            for m, r in zip(months, rows, strict=True)
         ],
-        footer=[_total_label(), _int(opened), _int(closed)],
-        chart=_chart(
+        footer=[_total_label(), n.integer(opened), n.integer(closed)],
+        chart=n.chart(
             [m.text for m in months],
             [
                 (_("Intakes"), [r.admissions for r in rows]),
@@ -152,14 +174,14 @@ def _admissions(rows: list[svc.AdmissionMonth], f: svc.ReportFilter) -> ReportVi
         ),
         chart_desc=_(
             "%(opened)s intakes and %(closed)s discharges from %(period)s.",
-            opened=format_decimal(opened),
-            closed=format_decimal(closed),
+            opened=n.text(opened),
+            closed=n.text(closed),
             period=_period(f),
         ),
     )
 
 
-def _contacts(rows: list[svc.ContactMonth], f: svc.ReportFilter) -> ReportView:
+def _contacts(rows: list[svc.ContactMonth], f: svc.ReportFilter, n: Numbers) -> ReportView:
     months = [_month(r.month) for r in rows]
     type_names = [str(labels.CONTACT_TYPE_LABELS[t]) for t in CONTACT_TYPES]
     total = sum(r.total for r in rows)
@@ -169,15 +191,15 @@ def _contacts(rows: list[svc.ContactMonth], f: svc.ReportFilter) -> ReportView:
         counts=_("Signed progress notes, by the month and type of the contact."),
         columns=[_("Month"), *type_names, _("Total")],
         rows=[
-            [m, *(_int(r.by_type[t]) for t in CONTACT_TYPES), _int(r.total)]
+            [m, *(n.integer(r.by_type[t]) for t in CONTACT_TYPES), n.integer(r.total)]
             for m, r in zip(months, rows, strict=True)
         ],
         footer=[
             _total_label(),
-            *(_int(sum(r.by_type[t] for r in rows)) for t in CONTACT_TYPES),
-            _int(total),
+            *(n.integer(sum(r.by_type[t] for r in rows)) for t in CONTACT_TYPES),
+            n.integer(total),
         ],
-        chart=_chart(
+        chart=n.chart(
             [m.text for m in months],
             [
                 (name, [r.by_type[t] for r in rows])
@@ -185,13 +207,11 @@ def _contacts(rows: list[svc.ContactMonth], f: svc.ReportFilter) -> ReportView:
             ],
             stacked=True,
         ),
-        chart_desc=_(
-            "%(count)s contacts from %(period)s.", count=format_decimal(total), period=_period(f)
-        ),
+        chart_desc=_("%(count)s contacts from %(period)s.", count=n.text(total), period=_period(f)),
     )
 
 
-def _home_visits(rows: list[svc.HomeVisitMonth], f: svc.ReportFilter) -> ReportView:
+def _home_visits(rows: list[svc.HomeVisitMonth], f: svc.ReportFilter, n: Numbers) -> ReportView:
     months = [_month(r.month) for r in rows]
     visits, miles = sum(r.visits for r in rows), round(sum(r.miles for r in rows), 1)
     return ReportView(
@@ -200,21 +220,21 @@ def _home_visits(rows: list[svc.HomeVisitMonth], f: svc.ReportFilter) -> ReportV
         counts=_("Signed progress notes of home visits, and the sum of the mileage they record."),
         columns=[_("Month"), _("Home visits"), _("Miles")],
         rows=[
-            [m, _int(r.visits), _decimal(round(r.miles, 1))]
+            [m, n.integer(r.visits), n.decimal(round(r.miles, 1))]
             for m, r in zip(months, rows, strict=True)
         ],
-        footer=[_total_label(), _int(visits), _decimal(miles)],
-        chart=_chart([m.text for m in months], [(_("Home visits"), [r.visits for r in rows])]),
+        footer=[_total_label(), n.integer(visits), n.decimal(miles)],
+        chart=n.chart([m.text for m in months], [(_("Home visits"), [r.visits for r in rows])]),
         chart_desc=_(
             "%(visits)s home visits and %(miles)s miles from %(period)s.",
-            visits=format_decimal(visits),
-            miles=format_decimal(miles, format="#,##0.0"),
+            visits=n.text(visits),
+            miles=n.text(miles, "#,##0.0"),
             period=_period(f),
         ),
     )
 
 
-def _attendance(rows: list[svc.AttendanceMonth], f: svc.ReportFilter) -> ReportView:
+def _attendance(rows: list[svc.AttendanceMonth], f: svc.ReportFilter, n: Numbers) -> ReportView:
     months = [_month(r.month) for r in rows]
     whole = svc.AttendanceMonth(
         f.start, sum(r.attended for r in rows), sum(r.no_show for r in rows)
@@ -228,16 +248,16 @@ def _attendance(rows: list[svc.AttendanceMonth], f: svc.ReportFilter) -> ReportV
         ),
         columns=[_("Month"), _("Attended"), _("No-show"), _("No-show rate (%)")],
         rows=[
-            [m, _int(r.attended), _int(r.no_show), _decimal(r.no_show_rate)]
+            [m, n.integer(r.attended), n.integer(r.no_show), n.decimal(r.no_show_rate)]
             for m, r in zip(months, rows, strict=True)
         ],
         footer=[
             _total_label(),
-            _int(whole.attended),
-            _int(whole.no_show),
-            _decimal(whole.no_show_rate),
+            n.integer(whole.attended),
+            n.integer(whole.no_show),
+            n.decimal(whole.no_show_rate),
         ],
-        chart=_chart(
+        chart=n.chart(
             [m.text for m in months],
             [
                 (_("Attended"), [r.attended for r in rows]),
@@ -247,8 +267,8 @@ def _attendance(rows: list[svc.AttendanceMonth], f: svc.ReportFilter) -> ReportV
         ),
         chart_desc=_(
             "%(attended)s attended and %(missed)s missed appointments from %(period)s.",
-            attended=format_decimal(whole.attended),
-            missed=format_decimal(whole.no_show),
+            attended=n.text(whole.attended),
+            missed=n.text(whole.no_show),
             period=_period(f),
         ),
     )
@@ -257,7 +277,7 @@ def _attendance(rows: list[svc.AttendanceMonth], f: svc.ReportFilter) -> ReportV
 INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 
 
-def _outcomes(rows: list[svc.OutcomeRow], f: svc.ReportFilter) -> ReportView:
+def _outcomes(rows: list[svc.OutcomeRow], f: svc.ReportFilter, n: Numbers) -> ReportView:
     names = [INSTRUMENT_NAMES[r.instrument] for r in rows]
     return ReportView(
         key="outcomes",
@@ -279,15 +299,15 @@ def _outcomes(rows: list[svc.OutcomeRow], f: svc.ReportFilter) -> ReportView:
         rows=[
             [
                 _text(name),
-                _int(r.clients),
-                _decimal(r.mean_change),
-                _decimal(r.improved_share),
-                _decimal(r.below_share),
+                n.integer(r.clients),
+                n.decimal(r.mean_change),
+                n.decimal(r.improved_share),
+                n.decimal(r.below_share),
             ]
             for name, r in zip(names, rows, strict=True)
         ],
         footer=None,
-        chart=_chart(
+        chart=n.chart(
             names,
             [
                 (_("Reliable improvement (%)"), [r.improved_share or 0 for r in rows]),
@@ -300,8 +320,8 @@ def _outcomes(rows: list[svc.OutcomeRow], f: svc.ReportFilter) -> ReportView:
         ),
         chart_desc=_(
             "%(phq)s clients with PHQ-9 scores and %(gad)s with GAD-7 scores to compare.",
-            phq=format_decimal(rows[0].clients),
-            gad=format_decimal(rows[1].clients),
+            phq=n.text(rows[0].clients),
+            gad=n.text(rows[1].clients),
         ),
     )
 
@@ -314,7 +334,7 @@ def _reached_label() -> str:
     return _("Reached %(full)s in the period", full=_full())
 
 
-def _goals(rows: list[svc.GoalRow], f: svc.ReportFilter) -> ReportView:
+def _goals(rows: list[svc.GoalRow], f: svc.ReportFilter, n: Numbers) -> ReportView:
     names = [r.case_manager.name for r in rows]
     reached = sum(r.reached_full for r in rows)
     return ReportView(
@@ -334,19 +354,19 @@ def _goals(rows: list[svc.GoalRow], f: svc.ReportFilter) -> ReportView:
         rows=[
             [
                 _text(r.case_manager.name),
-                _int(r.in_plans_in_force),
-                _int(r.achieved),
-                _int(r.reached_full),
+                n.integer(r.in_plans_in_force),
+                n.integer(r.achieved),
+                n.integer(r.reached_full),
             ]
             for r in rows
         ],
         footer=[
             _total_label(),
-            _int(sum(r.in_plans_in_force for r in rows)),
-            _int(sum(r.achieved for r in rows)),
-            _int(reached),
+            n.integer(sum(r.in_plans_in_force for r in rows)),
+            n.integer(sum(r.achieved for r in rows)),
+            n.integer(reached),
         ],
-        chart=_chart(
+        chart=n.chart(
             names,
             [
                 (_("Marked achieved"), [r.achieved for r in rows]),
@@ -355,14 +375,14 @@ def _goals(rows: list[svc.GoalRow], f: svc.ReportFilter) -> ReportView:
         ),
         chart_desc=_(
             "%(count)s goals reached %(full)s from %(period)s.",
-            count=format_decimal(reached),
+            count=n.text(reached),
             full=_full(),
             period=_period(f),
         ),
     )
 
 
-def _referrals(rows: list[svc.ReferralRow], f: svc.ReportFilter) -> ReportView:
+def _referrals(rows: list[svc.ReferralRow], f: svc.ReportFilter, n: Numbers) -> ReportView:
     names = [str(labels.RESOURCE_CATEGORY_LABELS[r.category]) for r in rows]
     statuses = svc.REFERRAL_STATUS_ORDER
     status_names = [str(labels.REFERRAL_STATUS_LABELS[s]) for s in statuses]
@@ -378,19 +398,19 @@ def _referrals(rows: list[svc.ReferralRow], f: svc.ReportFilter) -> ReportView:
         rows=[
             [
                 _text(name),
-                *(_int(r.by_status[s]) for s in statuses),
-                _int(r.total),
-                _decimal(r.completion_rate),
+                *(n.integer(r.by_status[s]) for s in statuses),
+                n.integer(r.total),
+                n.decimal(r.completion_rate),
             ]
             for name, r in zip(names, rows, strict=True)
         ],
         footer=[
             _total_label(),
-            *(_int(whole.by_status[s]) for s in statuses),
-            _int(whole.total),
-            _decimal(whole.completion_rate),
+            *(n.integer(whole.by_status[s]) for s in statuses),
+            n.integer(whole.total),
+            n.decimal(whole.completion_rate),
         ],
-        chart=_chart(
+        chart=n.chart(
             names,
             [
                 (label, [r.by_status[s] for r in rows])
@@ -400,13 +420,13 @@ def _referrals(rows: list[svc.ReferralRow], f: svc.ReportFilter) -> ReportView:
         ),
         chart_desc=_(
             "%(count)s referrals from %(period)s.",
-            count=format_decimal(whole.total),
+            count=n.text(whole.total),
             period=_period(f),
         ),
     )
 
 
-def _crises(rows: list[svc.CrisisMonth], f: svc.ReportFilter) -> ReportView:
+def _crises(rows: list[svc.CrisisMonth], f: svc.ReportFilter, n: Numbers) -> ReportView:
     months = [_month(r.month) for r in rows]
     events, high = sum(r.events for r in rows), sum(r.high_risk for r in rows)
     return ReportView(
@@ -414,9 +434,12 @@ def _crises(rows: list[svc.CrisisMonth], f: svc.ReportFilter) -> ReportView:
         title=_("Crisis events"),
         counts=_("Crisis events by the month they happened, and those assessed as high risk."),
         columns=[_("Month"), _("Crisis events"), _("High risk")],
-        rows=[[m, _int(r.events), _int(r.high_risk)] for m, r in zip(months, rows, strict=True)],
-        footer=[_total_label(), _int(events), _int(high)],
-        chart=_chart(
+        rows=[
+            [m, n.integer(r.events), n.integer(r.high_risk)]
+            for m, r in zip(months, rows, strict=True)
+        ],
+        footer=[_total_label(), n.integer(events), n.integer(high)],
+        chart=n.chart(
             [m.text for m in months],
             [
                 (_("Crisis events"), [r.events for r in rows]),
@@ -425,13 +448,13 @@ def _crises(rows: list[svc.CrisisMonth], f: svc.ReportFilter) -> ReportView:
         ),
         chart_desc=_(
             "%(count)s crisis events from %(period)s.",
-            count=format_decimal(events),
+            count=n.text(events),
             period=_period(f),
         ),
     )
 
 
-def _overdue(rows: list[svc.OverdueRow], f: svc.ReportFilter) -> ReportView:
+def _overdue(rows: list[svc.OverdueRow], f: svc.ReportFilter, n: Numbers) -> ReportView:
     names = [r.case_manager.name for r in rows]
     reviews, tasks = sum(r.plan_reviews for r in rows), sum(r.tasks for r in rows)
     return ReportView(
@@ -443,9 +466,12 @@ def _overdue(rows: list[svc.OverdueRow], f: svc.ReportFilter) -> ReportView:
             day=format_date(f.today, "medium"),
         ),
         columns=[_("Case manager"), _("Overdue plan reviews"), _("Overdue open tasks")],
-        rows=[[_text(r.case_manager.name), _int(r.plan_reviews), _int(r.tasks)] for r in rows],
-        footer=[_total_label(), _int(reviews), _int(tasks)],
-        chart=_chart(
+        rows=[
+            [_text(r.case_manager.name), n.integer(r.plan_reviews), n.integer(r.tasks)]
+            for r in rows
+        ],
+        footer=[_total_label(), n.integer(reviews), n.integer(tasks)],
+        chart=n.chart(
             names,
             [
                 (_("Overdue plan reviews"), [r.plan_reviews for r in rows]),
@@ -454,13 +480,13 @@ def _overdue(rows: list[svc.OverdueRow], f: svc.ReportFilter) -> ReportView:
         ),
         chart_desc=_(
             "%(reviews)s overdue plan reviews and %(tasks)s overdue tasks.",
-            reviews=format_decimal(reviews),
-            tasks=format_decimal(tasks),
+            reviews=n.text(reviews),
+            tasks=n.text(tasks),
         ),
     )
 
 
-BUILDERS: dict[str, Callable[[Any, svc.ReportFilter], ReportView]] = {
+BUILDERS: dict[str, Callable[[Any, svc.ReportFilter, Numbers], ReportView]] = {
     "caseload": _caseload,
     "admissions": _admissions,
     "contacts": _contacts,
@@ -476,12 +502,13 @@ BUILDERS: dict[str, Callable[[Any, svc.ReportFilter], ReportView]] = {
 
 def build(report: str, rows: list[Any], f: svc.ReportFilter) -> ReportView:
     """One report's table and chart."""
-    return BUILDERS[report](rows, f)
+    return BUILDERS[report](rows, f, Numbers())
 
 
 def build_all(results: dict[str, list[Any]], f: svc.ReportFilter) -> list[ReportView]:
     """Every report, in the page's order."""
-    return [build(report, results[report], f) for report in svc.REPORTS]
+    n = Numbers()
+    return [BUILDERS[report](results[report], f, n) for report in svc.REPORTS]
 
 
 def _safe(cell: Cell) -> str:

@@ -10,13 +10,13 @@ from ..extensions import db
 from ..htmx import is_partial
 from . import bp
 from .activity import source_url, timeline_page
-from .clients import _audit_view, _load, _record_context
+from .clients import _audit_view, _open_record
 
 
 @bp.route("/clients/<int:client_id>/timeline")
 def client_timeline(client_id: int) -> Any:
     """The next page of the timeline (htmx loads it as the reader scrolls; a link without)."""
-    client = _load(client_id)
+    client, context = _open_record(client_id, "overview")
     before = request.args.get("before", type=int)
     lines, after = timeline_page(client.id, before)
     _audit_view(client, "timeline")
@@ -29,5 +29,5 @@ def client_timeline(client_id: int) -> Any:
         timeline=lines,
         after=after,
         source_url=source_url,
-        **_record_context(client, "overview"),
+        **context,
     )
