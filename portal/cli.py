@@ -1,5 +1,5 @@
 """Command-line tools: ``flask --app portal create-user|demo|audit-verify|unlock|reset-mfa|
-referral-follow-ups|send-reminders|backup|restore``."""
+referral-follow-ups|send-reminders|backup|restore|generate-data``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .services import (
     audit,
     backup,
     demo,
+    generate_data,
     mfa,
     passwords,
     referrals,
@@ -202,6 +203,31 @@ def restore_command(path: Path, force: bool) -> None:
     click.echo(f"audit chain intact: {chain.checked} events")
 
 
+@click.command("generate-data")
+@click.option("--clients", type=click.IntRange(min=1), required=True, help="How many clients.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same agency.")
+@click.option("--force", is_flag=True, help="Generate into a production database anyway.")
+def generate_data_command(clients: int, seed: int, force: bool) -> None:
+    """Fill the database with a synthetic agency of CLIENTS clients, with the demo accounts."""
+    if current_app.config["ENV_NAME"] == "production" and not force:
+        raise click.ClickException(
+            "refusing to add generated clients and demo accounts to a production database"
+        )
+    try:
+        report = generate_data.generate(clients, seed=seed, echo=click.echo)
+    except generate_data.AlreadyGenerated as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    generate_data.refresh_statistics()
+    db.session.commit()
+    click.echo(
+        f"generated {report.clients} client{'s' if report.clients != 1 else ''}: "
+        f"{report.total_rows:,} rows in "
+        f"{report.seconds:.1f} s; every demo and generated password is "
+        f"{current_app.config['DEMO_PASSWORD']}"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
@@ -214,5 +240,6 @@ def init_app(app: Flask) -> None:
         send_reminders_command,
         backup_command,
         restore_command,
+        generate_data_command,
     ):
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""The parts of ``generate_data``: people, per-client records, the audit chain, bulk writes."""
