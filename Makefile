@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test test-fast test-browser lint format translations compile-translations db demo venv system clean
+.PHONY: run test test-fast test-browser lint format translations compile-translations db demo venv system clean bench
 
 venv: $(STAMP)
 
@@ -48,6 +48,16 @@ test-fast: compile-translations
 
 test-browser: compile-translations system
 	$(BIN)/pytest -q tests/browser
+
+# Load on the key pages with wrk, on generated databases (cached under instance/bench/);
+# prints the tables and targets and writes docs/performance.md. Not part of `make test`.
+SIZES ?= 1000 5000 20000
+DBS ?= sqlite postgresql
+SEED ?= 1
+DURATION ?= 5
+
+bench: compile-translations
+	$(BIN)/python -m bench --sizes "$(SIZES)" --dbs "$(DBS)" --seed $(SEED) --duration $(DURATION)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
