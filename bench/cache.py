@@ -1,7 +1,8 @@
 """Generated databases, built once per size, seed and version and reused by later runs.
 
-A cached database is keyed by the size, the seed and a short hash of the schema's Alembic
-head plus the generator's source, so a new migration or a changed generator builds afresh.
+A cached database is keyed by the size, the seed and a short hash of the migrations (a new
+one, or an index added to one not yet released) plus the generator's source, so a changed
+schema or generator builds afresh.
 A build goes into a temporary name that is renamed only when it is complete, so an
 interrupted build is never reused. Each run measures a copy, so the cache stays as built.
 """
@@ -32,6 +33,8 @@ GENERATOR_SOURCES = (
     "portal/generate/**/*.py",
 )
 DEMO_SOURCES = ("portal/services/demo*.py",)
+# The schema: an edited migration (an index added before it is released) changes it too.
+SCHEMA_SOURCES = ("migrations/versions/*.py",)
 # The generator dates everything relative to the day it runs (appointments this week,
 # reviews due): an older database would show lighter pages, so it is built again.
 MAX_AGE = timedelta(days=7)
@@ -46,12 +49,12 @@ def schema_heads() -> list[str]:
 
 def source_files(demo: bool) -> list[Path]:
     """The source files whose change means the data must be generated again."""
-    patterns = DEMO_SOURCES if demo else GENERATOR_SOURCES + DEMO_SOURCES
+    patterns = SCHEMA_SOURCES + (DEMO_SOURCES if demo else GENERATOR_SOURCES + DEMO_SOURCES)
     return sorted({path for pattern in patterns for path in ROOT.glob(pattern)})
 
 
 def cache_key(demo: bool) -> str:
-    """A short hash of the schema head and the generator's source."""
+    """A short hash of the schema head, the migrations and the generator's source."""
     digest = hashlib.sha256("\n".join(schema_heads()).encode())
     for path in source_files(demo):
         digest.update(path.relative_to(ROOT).as_posix().encode())
