@@ -171,6 +171,10 @@ class SqliteStore:
             populate(dataset, f"sqlite:///{building}")
             connection = sqlite3.connect(building)
             try:
+                # Statistics, as the daily `PRAGMA optimize` of docs/operations.md keeps them
+                # (PostgreSQL's are its VACUUM ANALYZE below): without them SQLite may pick
+                # a one-column index on a status over the composite index of a client's rows.
+                connection.execute("ANALYZE")
                 # Fold the write-ahead log into the file, so the file alone is the database.
                 connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:

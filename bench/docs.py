@@ -41,11 +41,12 @@ make bench SIZES=5000 DBS=sqlite DURATION=5  # one size on one database
   --seed S` on a freshly migrated database and cached: SQLite files
   `instance/bench/waypoint-<size>-<seed>-<key>.db`, PostgreSQL databases
   `waypoint_bench_<size>_<seed>_<key>`, where `<key>` hashes the Alembic head and the
-  generator's source, so a new migration or a changed generator builds afresh (and the
+  generator's source and the migrations, so a changed schema or generator builds afresh (and the
   databases cached for the older one are removed). A build goes into a temporary name
   renamed when complete, so an interrupted build is never used. PostgreSQL databases get a
   `VACUUM ANALYZE` after the build, as autovacuum would have done by the time a real
-  database is that large; SQLite files are left as the app leaves them.
+  database is that large, and SQLite files an `ANALYZE`, as the daily `PRAGMA optimize`
+  of docs/operations.md keeps a real one.
 - Every run measures a throw-away copy of the cached database (a file copy, or
   `CREATE DATABASE … TEMPLATE`), so the audit events, sessions and drafts the
   benchmark writes never reach the cache and every run starts from the same data.
