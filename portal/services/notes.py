@@ -90,7 +90,8 @@ def content_of(note: ProgressNote) -> dict[str, Any]:
         "format": note.format,
         "sections": {name: note.sections.get(name) or "" for name in note.section_names},
         "location": note.location,
-        "mileage": note.mileage,
+        # A float always: SQLite hands a NUMERIC 12.0 back as the integer 12.
+        "mileage": None if note.mileage is None else float(note.mileage),
         "goal_keys": sorted(note.goal_keys or []),
     }
 

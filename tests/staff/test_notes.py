@@ -1021,3 +1021,21 @@ def test_autosave_skips_a_location_too_long_to_keep(client, agency):
     assert "300" in field_error(page(signing), "location")
     [draft] = notes_of(agency.own)
     assert draft.status == "draft"
+
+
+def test_a_whole_number_of_miles_still_verifies_when_read_back(client, agency):
+    # SQLite hands a NUMERIC 12.0 back as the integer 12: the fingerprint must not care.
+    sign_in(client, agency.cm)
+    response = post(
+        client,
+        notes_url(agency.own) + "/sign",
+        editor_data(
+            contact_type="home_visit", location="Olive's flat", mileage="12", password=PASSWORD
+        ),
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    [note] = notes_of(agency.own)
+    assert note.mileage == 12
+    assert notes.hash_matches(note)
+    assert "Signed content verified" in page(client.get(response.headers["Location"]))
