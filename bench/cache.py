@@ -171,7 +171,7 @@ class SqliteStore:
             populate(dataset, f"sqlite:///{building}")
             connection = sqlite3.connect(building)
             try:
-                # Statistics, as the daily `PRAGMA optimize` of docs/operations.md keeps them
+                # Statistics, as the daily `ANALYZE` of docs/operations.md keeps them
                 # (PostgreSQL's are its VACUUM ANALYZE below): without them SQLite may pick
                 # a one-column index on a status over the composite index of a client's rows.
                 connection.execute("ANALYZE")

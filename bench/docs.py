@@ -45,7 +45,7 @@ make bench SIZES=5000 DBS=sqlite DURATION=5  # one size on one database
   databases cached for the older one are removed). A build goes into a temporary name
   renamed when complete, so an interrupted build is never used. PostgreSQL databases get a
   `VACUUM ANALYZE` after the build, as autovacuum would have done by the time a real
-  database is that large, and SQLite files an `ANALYZE`, as the daily `PRAGMA optimize`
+  database is that large, and SQLite files an `ANALYZE`, as the daily `ANALYZE`
   of docs/operations.md keeps a real one.
 - Every run measures a throw-away copy of the cached database (a file copy, or
   `CREATE DATABASE … TEMPLATE`), so the audit events, sessions and drafts the

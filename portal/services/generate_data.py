@@ -64,10 +64,11 @@ def generated_already() -> bool:
 
 
 def refresh_statistics() -> None:
-    """PostgreSQL: ANALYZE after the bulk load (run it after the commit), so that the planner
-    knows the new sizes at once instead of when autovacuum comes round."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
+    """ANALYZE after the bulk load (run it after the commit): the planner knows the new
+    sizes at once, instead of when autovacuum (PostgreSQL) or the daily ``ANALYZE``
+    (SQLite, docs/operations.md) comes round. Without statistics SQLite may read a whole
+    table through a one-column index on a status."""
+    db.session.execute(text("ANALYZE"))
 
 
 def _demo_staff() -> DemoStaff:
