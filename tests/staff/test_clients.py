@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Client, Episode, Role, StatusChange
 
-from ..factories import add_to_care_team, make_client, make_user
+from ..factories import add_to_care_team, make_appointment, make_client, make_user
 from .support import HTMX, events, field_error, field_value, page, post, section, sign_in
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
@@ -141,6 +141,17 @@ def test_filters_by_status_risk_case_manager_language_and_scope(client, caseload
     assert '<option value="on_hold" selected>' in body
     assert '<option value="es" selected>' in body
     assert '<option value="mine" selected>' in body
+
+
+def test_the_case_manager_filter_offers_only_case_managers_of_clients_i_see(client, caseload):
+    cm, other, _ids, _hidden = caseload
+    stranger = make_user(Role.CASE_MANAGER, display_name="Stella Stranger")  # no client of mine
+    sign_in(client, cm)
+    body = page(client.get("/staff/clients"))
+    offered = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', body)
+    assert (str(cm.id), "Casey Manager") in offered
+    assert (str(other.id), "Cleo Other") in offered  # Dmitri's, on Casey's care team
+    assert str(stranger.id) not in [value for value, _name in offered]
 
 
 def test_sort_by_name_birth_date_and_newest(client, caseload):
@@ -421,3 +432,27 @@ def test_admin_dashboard_counts_accounts_and_names_no_client(client):
     assert re.search(r"<td>Case manager</td><td class=\"num\">3</td>", accounts)
     assert re.search(r"<td>Administrator</td><td class=\"num\">1</td>", accounts)
     assert "Secret Person" not in home and "My caseload" not in home and "High risk" not in home
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "search partial"])
+def test_the_caseload_costs_the_same_statements_for_one_client_or_a_full_page(
+    app, count_queries, htmx
+):
+    few, many = make_user(Role.CASE_MANAGER), make_user(Role.CASE_MANAGER)
+    make_client(legal_name="Single Client", primary_case_manager=few)
+    for n in range(25):
+        person = make_client(legal_name=f"Many Client{n}", primary_case_manager=many)
+        make_appointment(person, many)
+    counts = {}
+    for user in (few, many):
+        client = sign_in(app.test_client(), user)
+        query = {"q": "client"} if htmx else {}
+        client.get("/staff/clients", query_string=query, headers=HTMX if htmx else None)
+        with count_queries() as counted:
+            response = client.get(
+                "/staff/clients", query_string=query, headers=HTMX if htmx else None
+            )
+        assert response.status_code == 200
+        counts[user.id] = counted.count
+    assert page(response).count('<tr id="client-') == 25  # a full page of the second
+    assert counts[few.id] == counts[many.id] <= 12
