@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..i18n import agency_zone
@@ -649,22 +649,6 @@ def waiting_for_outcome(staff: User, limit: int = 20) -> list[Appointment]:
     )
 
 
-def between(staff: User, start: datetime, end: datetime) -> list[Appointment]:
-    """The staff member's appointments starting in a window, in order."""
-    return list(
-        db.session.scalars(
-            select(Appointment)
-            .options(selectinload(Appointment.client))
-            .where(
-                Appointment.staff_id == staff.id,
-                Appointment.starts_at >= start,
-                Appointment.starts_at < end,
-            )
-            .order_by(Appointment.starts_at, Appointment.id)
-        )
-    )
-
-
 def calendar(
     staff_id: int, start: datetime, end: datetime, *, visible: Any
 ) -> list[tuple[Appointment, bool]]:
@@ -748,22 +732,6 @@ def attendance(condition: ColumnElement[bool], since: datetime | None = None) ->
         query = query.where(Appointment.starts_at >= since)
     attended, no_show = db.session.execute(query).one()
     return Attendance(int(attended), int(no_show))
-
-
-def attendance_by_case_manager(
-    case_manager_ids: Select[Any] | Sequence[int], since: datetime
-) -> dict[int, Attendance]:
-    """Per primary case manager, over their clients' appointments since a moment."""
-    rows = db.session.execute(
-        select(Client.primary_case_manager_id, *_attendance_columns())
-        .join(Client, Client.id == Appointment.client_id)
-        .where(
-            Client.primary_case_manager_id.in_(case_manager_ids),
-            Appointment.starts_at >= since,
-        )
-        .group_by(Client.primary_case_manager_id)
-    ).all()
-    return {int(cm): Attendance(int(a), int(n)) for cm, a, n in rows}
 
 
 # --- audit -----------------------------------------------------------------------------------

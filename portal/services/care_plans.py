@@ -281,18 +281,6 @@ def overdue_reviews(client_ids: Any, today: date, limit: int = 20) -> list[tuple
     return [(plan, client) for plan, client in rows]
 
 
-def awaiting_approval(client_ids: Any, limit: int = 20) -> list[tuple[CarePlan, Client]]:
-    """Signed plans waiting for a supervisor's approval among the given clients."""
-    rows = db.session.execute(
-        select(CarePlan, Client)
-        .join(Client, Client.id == CarePlan.client_id)
-        .where(CarePlan.client_id.in_(client_ids), CarePlan.status == "awaiting_approval")
-        .order_by(CarePlan.signed_at, CarePlan.id)
-        .limit(limit)
-    ).all()
-    return [(plan, client) for plan, client in rows]
-
-
 def clients_with_overdue_review(client_ids: list[int], today: date) -> set[int]:
     """Which of these clients have a plan review overdue (one query, for a list page)."""
     if not client_ids:

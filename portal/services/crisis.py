@@ -126,19 +126,6 @@ def resolve(event: CrisisEvent, resolution: str, *, actor: User, ip: str | None)
     )
 
 
-def open_crises(client_ids: Any, limit: int = 20) -> list[CrisisEvent]:
-    """Open crises among the given clients (a subquery of ids), oldest first."""
-    return list(
-        db.session.scalars(
-            select(CrisisEvent)
-            .options(selectinload(CrisisEvent.client))
-            .where(CrisisEvent.client_id.in_(client_ids), CrisisEvent.status == "open")
-            .order_by(CrisisEvent.occurred_at, CrisisEvent.id)
-            .limit(limit)
-        )
-    )
-
-
 @dataclass
 class CrisisFilters:
     date_from: date | None = None

@@ -359,33 +359,8 @@ def authors_of(client: Client) -> list[User]:
     )
 
 
-def drafts_of(user: User, limit: int = 10) -> list[ProgressNote]:
-    """My unsigned drafts, oldest contact first (the dashboard's reminder)."""
-    return list(
-        db.session.scalars(
-            select(ProgressNote)
-            .options(selectinload(ProgressNote.client))
-            .where(ProgressNote.author_id == user.id, ProgressNote.status == "draft")
-            .order_by(ProgressNote.contact_at.is_(None), ProgressNote.contact_at, ProgressNote.id)
-            .limit(limit)
-        )
-    )
-
-
-def cosign_count(user: User, client_ids: Any) -> int:
-    """How many notes wait for this supervisor's co-signature (the dashboard's figure)."""
-    if user.role != Role.SUPERVISOR:
-        return 0
-    return int(
-        db.session.scalar(
-            _cosign_query(user, client_ids).with_only_columns(func.count(ProgressNote.id))
-        )
-        or 0
-    )
-
-
 def cosign_count_query(user: User, client_ids: Any) -> Select[Any]:
-    """``cosign_count`` as a statement, for a page that reads several figures at once."""
+    """How many signed notes wait for this supervisor's co-signature, as one statement."""
     if user.role != Role.SUPERVISOR:
         return select(literal(0))
     return _cosign_query(user, client_ids).with_only_columns(func.count(ProgressNote.id))
