@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -411,7 +411,8 @@ class TeamMember:
 
 @dataclass(frozen=True)
 class StaffMember:
-    """An active member of the clinical staff, a choice in the care-team and primary forms."""
+    """An active staff member offered as a choice: a case manager for the primary form, a
+    clinical colleague found by name for the care team."""
 
     id: int
     name: str
@@ -421,8 +422,8 @@ class StaffMember:
 def care_team_and_staff(
     client: Client, *, with_staff: bool
 ) -> tuple[list[TeamMember], list[StaffMember]]:
-    """The client's care team in the order they joined and, when a form needs them, the active
-    clinical staff by name, in one query."""
+    """The client's care team in the order they joined and, when the primary form needs them,
+    the active case managers by name, in one query."""
     members = (
         select(
             literal(0).label("kind"),
@@ -438,7 +439,7 @@ def care_team_and_staff(
     query: Any = members.order_by(CareTeamMember.id)
     if with_staff:
         staff = select(literal(1), null(), null(), User.id, User.display_name, User.role).where(
-            User.role.in_(CLINICAL_ROLES), User.active
+            User.role == Role.CASE_MANAGER, User.active
         )
         query = union_all(members, staff).order_by("kind", "member_id", "name")
     team: list[TeamMember] = []
@@ -449,6 +450,42 @@ def care_team_and_staff(
         else:
             choices.append(StaffMember(user_id, name, role))
     return team, choices
+
+
+CANDIDATES_SHOWN = 10
+
+
+def _may_join_team(client: Client) -> ColumnElement[bool]:
+    """Who may be added to the client's care team: active clinical staff not on it already."""
+    on_team = select(CareTeamMember.user_id).where(CareTeamMember.client_id == client.id)
+    return and_(User.role.in_(CLINICAL_ROLES), User.active, User.id.not_in(on_team))
+
+
+def care_team_candidates(client: Client, text: str) -> tuple[list[StaffMember], bool]:
+    """Up to ``CANDIDATES_SHOWN`` staff who may join the client's care team and whose name
+    contains ``text`` (any case; ``%`` and ``_`` taken literally), by name, and whether more
+    match, in one query. No text, no one: the overview never lists the whole staff."""
+    text = text.strip()
+    if not text:
+        return [], False
+    rows = db.session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(
+            _may_join_team(client),
+            func.lower(User.display_name).contains(text.lower(), autoescape=True),
+        )
+        .order_by(User.display_name, User.id)
+        .limit(CANDIDATES_SHOWN + 1)
+    ).all()
+    found = [StaffMember(user_id, name, role) for user_id, name, role in rows]
+    return found[:CANDIDATES_SHOWN], len(found) > CANDIDATES_SHOWN
+
+
+def care_team_candidate(client: Client, user_id: int | None) -> User | None:
+    """The staff member ``user_id`` when they may join the client's care team, else None."""
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User).where(User.id == user_id, _may_join_team(client)))
 
 
 # One alias for the life of the process: a new ``aliased()`` per query is a new entity

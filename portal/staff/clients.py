@@ -22,7 +22,6 @@ from ..htmx import is_partial
 from ..labels import CLIENT_LANGUAGES, CLIENT_STATUS_LABELS
 from ..models import (
     CLIENT_STATUSES,
-    CLINICAL_ROLES,
     RISK_LEVELS,
     STATUS_TRANSITIONS,
     CarePlan,
@@ -299,9 +298,7 @@ def client_detail(client_id: int) -> str:
     _audit_view(client)
     db.session.commit()
     may_reassign = policy.may_reassign_primary(current_user)
-    team, staff = clients.care_team_and_staff(
-        client, with_staff=context["may_edit"] or may_reassign
-    )
+    team, staff = clients.care_team_and_staff(client, with_staff=may_reassign)
     plan, plan_goals = care_plans.signed_summary(client)
     next_appointment, attendance = clients.appointment_summary(client)
     timeline, after = timeline_page(client.id)
@@ -316,24 +313,15 @@ def client_detail(client_id: int) -> str:
         timeline=timeline,
         after=after,
         source_url=source_url,
-        care_team_form=_overview_team_form(team, staff),
         primary_form=_overview_primary_form(client, staff) if may_reassign else None,
     )
+    if context["may_edit"]:
+        context.update(_candidates_context(client))
     return render_template("staff/clients/detail.html", **context)
 
 
-def _overview_team_form(
-    team: list[clients.TeamMember], staff: list[clients.StaffMember]
-) -> CareTeamForm:
-    """``_care_team_form`` from the staff the overview has loaded already."""
-    form = CareTeamForm(formdata=None)
-    members = {m.user_id for m in team}
-    form.user_id.choices = choices((u.id, u.name) for u in staff if u.id not in members)
-    return form
-
-
 def _overview_primary_form(client: Client, staff: list[clients.StaffMember]) -> PrimaryForm:
-    """``_primary_form`` from the staff the overview has loaded already."""
+    """``_primary_form`` from the case managers the overview has loaded already."""
     form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
     form.case_manager_id.choices = choices(
         (u.id, u.name) for u in staff if u.role == Role.CASE_MANAGER
@@ -341,14 +329,21 @@ def _overview_primary_form(client: Client, staff: list[clients.StaffMember]) -> 
     return form
 
 
-def _care_team_form(client: Client, formdata: Any = None) -> CareTeamForm:
-    form = CareTeamForm(formdata=formdata)
-    members = {m.user_id for m in client.care_team}
-    staff = db.session.scalars(
-        select(User).where(User.role.in_(CLINICAL_ROLES), User.active).order_by(User.display_name)
-    )
-    form.user_id.choices = choices((u.id, u.display_name) for u in staff if u.id not in members)
-    return form
+def _candidates_context(client: Client) -> dict[str, Any]:
+    """The care-team picker: what was typed, the staff it found, and the form to add one."""
+    staff_q = request.args.get("staff_q", "").strip()[:100]
+    found, more = clients.care_team_candidates(client, staff_q)
+    form = CareTeamForm(formdata=None)
+    form.user_id.choices = choices((u.id, u.name) for u in found)
+    return {"staff_q": staff_q, "more_candidates": more, "care_team_form": form}
+
+
+def _care_team_form(client: Client) -> tuple[CareTeamForm, User | None]:
+    """The posted care-team form, its one choice the person posted if they may join."""
+    member = clients.care_team_candidate(client, request.form.get("user_id", type=int))
+    form = CareTeamForm()
+    form.user_id.choices = choices([(member.id, member.display_name)] if member else [])
+    return form, member
 
 
 def _primary_form(client: Client) -> PrimaryForm:
@@ -520,17 +515,26 @@ def contact_delete(client_id: int, contact_id: int) -> Response | str:
 # --- care team ---------------------------------------------------------------------------
 
 
+@bp.route("/clients/<int:client_id>/care-team/candidates")
+def care_team_candidates(client_id: int) -> str:
+    """The staff whose name matches what was typed, to add one to the care team (htmx).
+
+    Staff names, not client data: no audit event, as for the other inline pieces."""
+    client = _load(client_id)
+    _require_edit()
+    return render_template(
+        "staff/clients/_staff_candidates.html", client=client, **_candidates_context(client)
+    )
+
+
 @bp.route("/clients/<int:client_id>/care-team", methods=["POST"])
 def care_team_add(client_id: int) -> Response:
     """Add a staff member with a role label."""
     client = _load(client_id)
     _require_edit()
-    form = _care_team_form(client, formdata=request.form)
-    if form.validate_on_submit():
-        member = db.session.get(User, form.user_id.data)
+    form, member = _care_team_form(client)
+    if form.validate_on_submit() and member is not None:
         try:
-            if member is None:
-                raise DomainError("unknown staff member")
             clients.add_care_team_member(
                 client, member, form.role_label.data or "other", actor=current_user, ip=client_ip()
             )

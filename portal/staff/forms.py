@@ -176,9 +176,12 @@ class RiskForm(FlaskForm):
 
 
 class CareTeamForm(FlaskForm):
-    user_id = SelectField(
+    # The choices are the staff a search found (or, on a post, the one person chosen if they
+    # may still join): never the whole staff.
+    user_id = RadioField(
         _l("Staff member"),
         coerce=int,
+        choices=[],
         validators=[DataRequired(message=_l("Choose a staff member."))],
     )
     role_label = SelectField(_l("Role on the team"), choices=choices(CARE_TEAM_ROLE_LABELS.items()))

@@ -43,6 +43,7 @@ ROUTES: list[Route] = [
     ("contact_edit", "GET", lambda a: C + "/contacts/{contact}/edit", None),
     ("contact_show", "GET", lambda a: C + "/contacts/{contact}", None),
     ("contact_delete", "POST", lambda a: C + "/contacts/{spare_contact}/delete", _button),
+    ("care_team_candidates", "GET", lambda a: C + "/care-team/candidates", None),
     (
         "care_team_add",
         "POST",
@@ -97,6 +98,7 @@ TABLE: dict[str, tuple[int, ...]] = {
     "contact_edit": (200, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "contact_show": (200, 404, 200, 404, 200, 404, 404, 403, 403, 302),
     "contact_delete": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
+    "care_team_candidates": (200, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "care_team_add": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
     "care_team_remove": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
     "primary_reassign": (403, 404, 403, 404, 303, 404, 404, 403, 403, 302),
@@ -117,8 +119,8 @@ TABLE: dict[str, tuple[int, ...]] = {
 
 
 # The inline pieces of the record page are asked for by htmx (their no-JS fallback is
-# tested in test_record.py).
-INLINE = {"contact_edit", "contact_show"}
+# tested in test_record.py and test_care_team_picker.py).
+INLINE = {"contact_edit", "contact_show", "care_team_candidates"}
 
 
 def _ask(browser, agency, method, path, data, *, htmx=False):
@@ -137,6 +139,7 @@ ISSUE_ENDPOINTS = {
     "contact_edit",
     "contact_show",
     "contact_delete",
+    "care_team_candidates",
     "care_team_add",
     "care_team_remove",
     "primary_reassign",

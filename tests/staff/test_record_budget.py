@@ -230,3 +230,38 @@ def test_a_draft_plan_with_needs_to_take_up_keeps_to_the_budget(client, count_qu
     assert many.count('class="goal-card"') == 30
     assert few.count <= BUDGET, "\n".join(few.statements)
     assert lots.count == few.count, "\n".join(lots.statements)
+
+
+@pytest.mark.parametrize("reader", ["cm", "supervisor"])
+def test_the_overview_costs_the_same_however_many_staff_the_agency_has(
+    client, count_queries, reader
+):
+    """The care-team picker searches; the overview never lists the staff, so thirty more
+    colleagues cost it nothing, and neither does a search (always one statement)."""
+    supervisor = make_user(Role.SUPERVISOR)
+    cm = make_user(Role.CASE_MANAGER, supervisor=supervisor)
+    person = _record(cm, 1)
+    db.session.commit()
+    sign_in(client, {"cm": cm, "supervisor": supervisor}[reader])
+    overview = f"/staff/clients/{person.id}"
+    client.get(overview)  # the first visit may load what later visits reuse
+
+    def counted(path: str) -> tuple[int, str]:
+        with count_queries() as statements:
+            response = client.get(path)
+        assert response.status_code == 200
+        return statements.count, page(response)
+
+    few, before = counted(overview)
+    assert "Newcomer" not in before
+    few_found, _ = counted(f"{overview}?staff_q=Newcomer")
+    for n in range(30):
+        make_user(Role.CARE_TEAM, display_name=f"Newcomer {n:02d}")
+    db.session.commit()
+    lots, after = counted(overview)
+    lots_found, found = counted(f"{overview}?staff_q=Newcomer")
+
+    assert few <= BUDGET and lots == few, (few, lots)
+    assert "Newcomer" not in after and 'name="user_id"' not in after
+    assert lots_found == few_found == few + 1, (few, few_found, lots_found)
+    assert found.count('name="user_id"') == 10

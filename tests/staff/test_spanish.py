@@ -64,10 +64,12 @@ PAGES: dict[str, list[str]] = {
         "Add an emergency contact",
         "Add contact",
         "Add to care team",
+        "Find a staff member",
+        "Find",
+        "Type part of a name.",
         "Activity",
         "Legal name",
         "Date of birth",
-        "Psychiatrist",
     ],
     "{record}/edit": [*RECORD_TABS, "Edit details", "Save", "Cancel", "Legal name", "Phone"],
     "{record}/status": [
@@ -106,6 +108,12 @@ FRAGMENTS: dict[str, list[str]] = {
     "/staff/clients?q=o": ["Name", "Pronouns", "Age", "Status", "Risk", "Case manager", "Active"],
     "{record}/contacts/{contact}/edit": ["Name", "Relationship", "Phone", "Save contact", "Cancel"],
     "{record}/contacts/{contact}": [],
+    "{record}/care-team/candidates?staff_q=o": [
+        "Staff member",
+        "Role on the team",
+        "Psychiatrist",
+        "Add to care team",
+    ],
 }
 
 
