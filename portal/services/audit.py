@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..extensions import db
 from ..models import GENESIS_HASH, AuditEvent, AuditHead, User, utcnow
@@ -64,6 +64,24 @@ OUTCOMES = frozenset({"success", "failure", "denied"})
 HEAD_ID = 1
 _COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
 
+# Every page view writes an event, so its three statements are built once for the process
+# and executed with fresh parameters; SQLAlchemy's compiled cache does the rest.
+# They are Core statements on the tables: an ORM UPDATE would also look through the
+# session for AuditHead objects to bring up to date, and there never are any.
+_HEAD = AuditHead.__table__
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(event_count=_HEAD.c.event_count + 1)
+    .returning(_HEAD.c.event_count, _HEAD.c.last_hash)
+)
+_INSERT_EVENT = insert(AuditEvent.__table__)
+_SET_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(last_event_id=bindparam("event_id"), last_hash=bindparam("event_hash"))
+)
+
 
 def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -111,12 +129,7 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
-    position, prev_hash = db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .values(event_count=AuditHead.event_count + 1)
-        .returning(AuditHead.event_count, AuditHead.last_hash)
-    ).one()
+    position, prev_hash = db.session.execute(_ADVANCE_HEAD).one()
     event = AuditEvent(
         id=position,
         occurred_at=utcnow(),
@@ -135,14 +148,8 @@ def record(
     # A plain INSERT, not the session's unit of work: the row is never changed afterwards,
     # and every page view writes one, so the ORM's bookkeeping would be paid on every request.
     # The event returned stays outside the session.
-    db.session.execute(
-        insert(AuditEvent.__table__).values({column: getattr(event, column) for column in _COLUMNS})
-    )
-    db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .values(last_event_id=event.id, last_hash=event.hash)
-    )
+    db.session.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _COLUMNS})
+    db.session.execute(_SET_HEAD, {"event_id": event.id, "event_hash": event.hash})
     return event
 
 

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -24,6 +24,12 @@ END_REASONS = frozenset(
 )
 # An activity stamp younger than this is not rewritten: fewer writes, same protection.
 TOUCH_GRANULARITY = timedelta(seconds=5)
+# Every request loads its session: the statement is built once for the process.
+_FIND = (
+    select(UserSession)
+    .options(joinedload(UserSession.user))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
 
 
 def _hash(token: str) -> str:
@@ -62,11 +68,7 @@ def find(token: str | None) -> UserSession | None:
     """The record behind a cookie token, open or not, with its user in the same query."""
     if not token:
         return None
-    return db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.token_hash == _hash(token))
-    )
+    return db.session.scalar(_FIND, {"token_hash": _hash(token)})
 
 
 def expiry_reason(record: UserSession, user: User, now: datetime | None = None) -> str | None:
