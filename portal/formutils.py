@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from babel.support import NullTranslations, Translations
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Email
+
+from .i18n import lazy_gettext as _l
+
+
+@cache
+def _wtforms_catalog(locale: str) -> NullTranslations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' own messages ("Not a valid choice.") in the reader's language. Flask-WTF
+    reads that catalog from disk again for every request that builds a form; the files do
+    not change while the process runs, so each language is read once."""
+
+    def gettext(self, string: str) -> str:
+        return str(_wtforms_catalog(str(get_locale() or "en")).ugettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(_wtforms_catalog(str(get_locale() or "en")).ungettext(singular, plural, n))
+
+
+WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+class PortalForm(FlaskForm):
+    """Every form of the portal: Flask-WTF's CSRF and request data, WTForms' own messages
+    from ``WTFORMS_MESSAGES``."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> _WTFormsMessages:
+            return WTFORMS_MESSAGES
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

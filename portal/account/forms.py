@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..auth.forms import NewPasswordForm
-from ..formutils import email_format, strip
+from ..formutils import PortalForm, email_format, strip
+from ..i18n import lazy_gettext as _l
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     display_name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Enter your name.")), Length(max=120)],
@@ -37,7 +36,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(PortalForm):
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(message=_l("Enter your password."))],
@@ -50,7 +49,7 @@ class ReauthForm(FlaskForm):
     next = HiddenField()
 
 
-class MfaEnableForm(FlaskForm):
+class MfaEnableForm(PortalForm):
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[DataRequired(message=_l("Enter the 6-digit code your app shows."))],
@@ -58,11 +57,11 @@ class MfaEnableForm(FlaskForm):
     )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(PortalForm):
     """A button with a CSRF token."""
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     """A client's own phone and email on their record (not the sign-in email)."""
 
     phone = StringField(
@@ -79,7 +78,7 @@ class ContactForm(FlaskForm):
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(PortalForm):
     locale = SelectField(_l("Language"), validate_choice=True)
     notify_messages = BooleanField(_l("Email me when a message is waiting"))
     notify_reminders = BooleanField(_l("Email me a reminder before each appointment"))

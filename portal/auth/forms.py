@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..formutils import PortalForm
+from ..i18n import lazy_gettext as _l
 
 EMAIL_ATTRS = {"autocomplete": "username", "inputmode": "email", "spellcheck": "false"}
 
@@ -18,7 +19,7 @@ def _email_field() -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = _email_field()
     password = PasswordField(
         _l("Password"),
@@ -28,11 +29,11 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(PortalForm):
     """Signing out changes state, so it is a POST with a CSRF token."""
 
 
-class MfaForm(FlaskForm):
+class MfaForm(PortalForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(message=_l("Enter the code from your app or a recovery code."))],
@@ -40,13 +41,13 @@ class MfaForm(FlaskForm):
     )
 
 
-class EmailForm(FlaskForm):
+class EmailForm(PortalForm):
     """Asks only for an address: reset requests and sign-in links."""
 
     email = _email_field()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(message=_l("Enter a new password."))],
@@ -62,5 +63,5 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button press with a CSRF token (sign-in links are used by a POST, not by opening them)."""

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..formutils import choices, strip
+from ..formutils import PortalForm, choices, strip
+from ..i18n import lazy_gettext as _l
 from ..labels import APPOINTMENT_KIND_LABELS
 
 CLIENT_KINDS = ("office", "home_visit", "telehealth", "phone")
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PortalForm):
     kind = SelectField(
         _l("How would you like to meet?"),
         choices=choices((k, APPOINTMENT_KIND_LABELS[k]) for k in CLIENT_KINDS),
@@ -44,7 +43,7 @@ class RequestForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     reason = StringField(
         _l("Why can't you come? (optional)"),
         filters=[strip],
@@ -52,7 +51,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class ProposalAnswerForm(FlaskForm):
+class ProposalAnswerForm(PortalForm):
     answer = HiddenField()
     version = HiddenField()
     message = TextAreaField(

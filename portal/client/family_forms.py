@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -14,12 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..formutils import choices, email_format, strip
+from ..formutils import PortalForm, choices, email_format, strip
 from ..i18n import agency_today
+from ..i18n import lazy_gettext as _l
 from ..labels import FAMILY_SCOPE_LABELS
 
 
-def _not_in_past(_form: FlaskForm, field: DateField) -> None:
+def _not_in_past(_form: PortalForm, field: DateField) -> None:
     if field.data is not None and field.data < agency_today():
         raise ValidationError(_l("Choose a date from today on."))
 
@@ -41,7 +40,7 @@ def _until_field() -> DateField:
     return DateField(_l("Until (optional)"), validators=[Optional(), _not_in_past])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     name = StringField(
         _l("Their name"),
         filters=[strip],
@@ -65,6 +64,6 @@ class InviteForm(FlaskForm):
     expires_on = _until_field()
 
 
-class ScopesForm(FlaskForm):
+class ScopesForm(PortalForm):
     scopes = _scopes_field()
     expires_on = _until_field()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..formutils import choices, strip
+from ..formutils import PortalForm, choices, strip
+from ..i18n import lazy_gettext as _l
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(PortalForm):
     rating = RadioField(
         _l("How close am I? (0 = just starting, 10 = there)"),
         choices=choices((str(n), str(n)) for n in range(11)),
@@ -23,7 +22,7 @@ class ProgressForm(FlaskForm):
     )
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(PortalForm):
     goal_key = SelectField(_l("What is it?"), validate_choice=True)
     text = TextAreaField(
         _l("In your own words"),

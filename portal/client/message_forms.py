@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..formutils import strip
+from ..formutils import PortalForm, strip
+from ..i18n import lazy_gettext as _l
 
 
-class NewThreadForm(FlaskForm):
+class NewThreadForm(PortalForm):
     subject = StringField(
         _l("Subject"),
         filters=[strip],
@@ -27,7 +26,7 @@ class FamilyThreadForm(NewThreadForm):
     client_id = SelectField(_l("About"), coerce=int, validate_choice=True)
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     body = TextAreaField(
         _l("Your answer"),
         filters=[strip],

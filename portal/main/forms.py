@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired
 
+from ..formutils import PortalForm
+from ..i18n import lazy_gettext as _l
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(PortalForm):
     locale = SelectField(_l("Language"), validators=[DataRequired()])
     next = HiddenField()

@@ -17,7 +17,6 @@ from typing import Any
 
 import markdown as markdown_lib
 import nh3
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import policy
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import (
     MATERIAL_AUDIENCES,
     MATERIAL_TOPICS,

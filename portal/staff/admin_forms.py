@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..formutils import choices, email_format, strip
+from ..formutils import PortalForm, choices, email_format, strip
+from ..i18n import lazy_gettext as _l
 from ..labels import ROLE_LABELS
 from ..services.admin_users import ASSIGNABLE_ROLES
 
@@ -16,7 +15,7 @@ def _role_choices() -> list[tuple[str, object]]:
     return [(role, ROLE_LABELS[role]) for role in ASSIGNABLE_ROLES]
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     """Name, role and supervisor: what an administrator edits on any staff account.
 
     The supervisor's choices (active supervisors) and the languages are set by the view.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -18,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
-from ..formutils import choices, strip
+from ..formutils import PortalForm, choices, strip
+from ..i18n import lazy_gettext as _l
 from ..labels import APPOINTMENT_KIND_LABELS, CANCELLED_BY_LABELS
 
 
@@ -49,14 +48,14 @@ class _TimesMixin:
     version = HiddenField()
 
 
-class AppointmentForm(_TimesMixin, FlaskForm):
+class AppointmentForm(_TimesMixin, PortalForm):
     client_id = SelectField(_l("Client"), coerce=int, validate_choice=True)
     kind = SelectField(
         _l("Kind"), choices=choices(APPOINTMENT_KIND_LABELS.items()), default="office"
     )
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(PortalForm):
     outcome = RadioField(
         _l("What happened"),
         choices=choices(
@@ -94,7 +93,7 @@ class OutcomeForm(FlaskForm):
         return valid
 
 
-class RequestAnswerForm(_TimesMixin, FlaskForm):
+class RequestAnswerForm(_TimesMixin, PortalForm):
     answer = RadioField(
         _l("Your answer"),
         choices=choices(

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -17,6 +16,7 @@ from .. import i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
 from ..htmx import is_partial
+from ..i18n import lazy_gettext as _l
 from ..labels import AUDIT_ACTION_LABELS, AUDIT_OBJECT_LABELS, ROLE_LABELS
 from ..models import AuditEvent, Client, User
 from ..services import audit_log

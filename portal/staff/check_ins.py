@@ -10,9 +10,7 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, ValidationError
@@ -21,7 +19,8 @@ from wtforms.validators import InputRequired
 from .. import i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
-from ..formutils import choices
+from ..formutils import PortalForm, choices
+from ..i18n import lazy_gettext as _l
 from ..models import CHECK_IN_INSTRUMENTS, CheckIn, Client
 from ..services import assessments, check_ins
 from ..services.errors import DomainError, StaleEdit
@@ -33,12 +32,12 @@ from .forms import ButtonForm
 ONCE = "once"
 
 
-def _not_before_today(_form: FlaskForm, field: DateField) -> None:
+def _not_before_today(_form: PortalForm, field: DateField) -> None:
     if field.data is not None and field.data < i18n.agency_today():
         raise ValidationError(_l("The first one cannot be due before today."))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(PortalForm):
     """Which instrument, how often, and when the first one is due."""
 
     instrument = SelectField(

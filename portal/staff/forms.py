@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -30,7 +29,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..formutils import choices, email_format, strip
+from ..formutils import PortalForm, choices, email_format, strip
 from ..i18n import agency_today
 from ..labels import (
     CARE_TEAM_ROLE_LABELS,
@@ -49,19 +48,19 @@ from ..labels import (
 )
 
 
-def _not_in_future(_form: FlaskForm, field: DateField) -> None:
+def _not_in_future(_form: PortalForm, field: DateField) -> None:
     if field.data is not None and field.data > agency_today():
         raise ValidationError(_l("The date of birth cannot be in the future."))
     if field.data is not None and field.data.year < 1900:
         raise ValidationError(_l("Check the year of the date of birth."))
 
 
-def _not_in_past(_form: FlaskForm, field: DateField) -> None:
+def _not_in_past(_form: PortalForm, field: DateField) -> None:
     if field.data is not None and field.data < agency_today():
         raise ValidationError(_l("The end date cannot be in the past."))
 
 
-class ClientForm(FlaskForm):
+class ClientForm(PortalForm):
     """Demographics and contact details: what intake asks and what an edit may change."""
 
     legal_name = StringField(
@@ -121,7 +120,7 @@ class EditClientForm(ClientForm):
     version = HiddenField()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)],
@@ -140,7 +139,7 @@ class ContactForm(FlaskForm):
     version = HiddenField()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PortalForm):
     # Any status may be posted; the lifecycle (not the form) says which change is legal.
     to_status = SelectField(_l("New status"), validators=[DataRequired()], validate_choice=False)
     effective_on = DateField(
@@ -162,7 +161,7 @@ class StatusForm(FlaskForm):
     )
 
 
-class RiskForm(FlaskForm):
+class RiskForm(PortalForm):
     level = RadioField(
         _l("Risk level"),
         choices=choices(RISK_LABELS.items()),
@@ -175,7 +174,7 @@ class RiskForm(FlaskForm):
     )
 
 
-class CareTeamForm(FlaskForm):
+class CareTeamForm(PortalForm):
     # The choices are the staff a search found (or, on a post, the one person chosen if they
     # may still join): never the whole staff.
     user_id = RadioField(
@@ -187,13 +186,13 @@ class CareTeamForm(FlaskForm):
     role_label = SelectField(_l("Role on the team"), choices=choices(CARE_TEAM_ROLE_LABELS.items()))
 
 
-class PrimaryForm(FlaskForm):
+class PrimaryForm(PortalForm):
     case_manager_id = SelectField(
         _l("Primary case manager"), coerce=int, validators=[DataRequired()]
     )
 
 
-class PortalInviteForm(FlaskForm):
+class PortalInviteForm(PortalForm):
     email = EmailField(
         _l("Client's email"),
         validators=[
@@ -210,7 +209,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PortalForm):
     family_name = StringField(
         _l("Family member's name"),
         validators=[DataRequired(message=_l("Enter the family member's name.")), Length(max=120)],
@@ -242,7 +241,7 @@ class ConsentForm(FlaskForm):
     expires_on = DateField(_l("Until (optional)"), validators=[Optional(), _not_in_past])
 
 
-class EmergencyAccessForm(FlaskForm):
+class EmergencyAccessForm(PortalForm):
     record_number = StringField(
         _l("Record number"), validators=[Optional(), Length(max=20)], filters=[strip]
     )
@@ -260,7 +259,7 @@ class EmergencyAccessForm(FlaskForm):
     )
 
 
-class TaskForm(FlaskForm):
+class TaskForm(PortalForm):
     title = StringField(
         _l("Task"),
         validators=[DataRequired(message=_l("Describe the task.")), Length(max=200)],
@@ -277,7 +276,7 @@ class TaskForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)], filters=[strip])
 
 
-class TaskStepForm(FlaskForm):
+class TaskStepForm(PortalForm):
     text = StringField(
         _l("New step"),
         validators=[DataRequired(message=_l("Describe the step.")), Length(max=300)],
@@ -285,7 +284,7 @@ class TaskStepForm(FlaskForm):
     )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(PortalForm):
     """A button with a CSRF token."""
 
 
@@ -304,7 +303,7 @@ def _progress_field(label: Any, *, required: bool = True) -> IntegerField:
     )
 
 
-class GoalForm(FlaskForm):
+class GoalForm(PortalForm):
     description = TextAreaField(
         _l("Goal, in the client's own words"),
         validators=[DataRequired(message=_l("Write the goal.")), Length(max=2000)],
@@ -319,7 +318,7 @@ class GoalForm(FlaskForm):
     version = HiddenField()
 
 
-class ObjectiveForm(FlaskForm):
+class ObjectiveForm(PortalForm):
     description = TextAreaField(
         _l("Objective: a measurable step"),
         validators=[DataRequired(message=_l("Describe the step.")), Length(max=2000)],
@@ -331,7 +330,7 @@ class ObjectiveForm(FlaskForm):
     version = HiddenField()
 
 
-class InterventionForm(FlaskForm):
+class InterventionForm(PortalForm):
     description = TextAreaField(
         _l("Intervention: what will be done"),
         validators=[DataRequired(message=_l("Describe the intervention.")), Length(max=2000)],
@@ -345,12 +344,12 @@ class InterventionForm(FlaskForm):
     version = HiddenField()
 
 
-def _after_today(_form: FlaskForm, field: DateField) -> None:
+def _after_today(_form: PortalForm, field: DateField) -> None:
     if field.data is not None and field.data <= agency_today():
         raise ValidationError(_l("The review date must be after today."))
 
 
-class SignPlanForm(FlaskForm):
+class SignPlanForm(PortalForm):
     review_due_on = DateField(
         _l("Review due"),
         validators=[InputRequired(message=_l("Enter the review date.")), _after_today],
@@ -361,12 +360,12 @@ class SignPlanForm(FlaskForm):
     )
 
 
-def _not_after_today(_form: FlaskForm, field: DateField) -> None:
+def _not_after_today(_form: PortalForm, field: DateField) -> None:
     if field.data is not None and field.data > agency_today():
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(PortalForm):
     recorded_on = DateField(
         _l("Date"),
         validators=[InputRequired(message=_l("Enter the date.")), _not_after_today],
@@ -383,7 +382,7 @@ class ProgressForm(FlaskForm):
 # --- progress notes ------------------------------------------------------------------------
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     """The note editor. Autosave keeps whatever is valid; signing needs it all."""
 
     known_goal_keys: set[str] = set()
@@ -436,7 +435,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(PortalForm):
     text = TextAreaField(
         _l("Addendum"),
         validators=[DataRequired(message=_l("Write the addendum.")), Length(max=5000)],
@@ -445,7 +444,7 @@ class AddendumForm(FlaskForm):
     )
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PortalForm):
     file = FileField(
         _l("File (PDF, PNG or JPEG, up to 10 MB)"),
         validators=[FileRequired(message=_l("Choose a file to upload."))],
@@ -479,7 +478,7 @@ class FollowUpForm(Form):
     due_on = DateField(_l("Due"), validators=[Optional()])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PortalForm):
     held_at = DateTimeLocalField(
         _l("Date and time"),
         format="%Y-%m-%dT%H:%M",
@@ -522,7 +521,7 @@ class MeetingForm(FlaskForm):
 # --- crisis and safety plans ---------------------------------------------------------------
 
 
-class CrisisForm(FlaskForm):
+class CrisisForm(PortalForm):
     occurred_at = DateTimeLocalField(
         _l("When"),
         format="%Y-%m-%dT%H:%M",
@@ -564,7 +563,7 @@ class CrisisForm(FlaskForm):
     follow_up_due = DateField(_l("Follow up by"), validators=[Optional()])
 
 
-class ResolveCrisisForm(FlaskForm):
+class ResolveCrisisForm(PortalForm):
     resolution = TextAreaField(
         _l("How it was resolved"),
         validators=[DataRequired(message=_l("Say how the crisis was resolved.")), Length(max=5000)],
@@ -573,7 +572,7 @@ class ResolveCrisisForm(FlaskForm):
     )
 
 
-class SafetyItemForm(FlaskForm):
+class SafetyItemForm(PortalForm):
     section = HiddenField()
     version = HiddenField()
     text = StringField(
@@ -592,7 +591,7 @@ class SafetyItemForm(FlaskForm):
 # --- resources and referrals ----------------------------------------------------------------
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
@@ -634,7 +633,7 @@ class ResourceForm(FlaskForm):
     version = HiddenField()
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(message=_l("Choose a CSV file."))],
@@ -642,7 +641,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(PortalForm):
     resource_id = SelectField(_l("Resource"), coerce=int, validate_choice=False)
     client_id = SelectField(_l("Client"), coerce=int, validate_choice=False)
     reason = TextAreaField(
@@ -655,7 +654,7 @@ class ReferralForm(FlaskForm):
     follow_up_on = DateField(_l("Follow up by"), validators=[Optional()])
 
 
-class ReferralMoveForm(FlaskForm):
+class ReferralMoveForm(PortalForm):
     to_status = HiddenField()
     version = HiddenField()
     note = TextAreaField(

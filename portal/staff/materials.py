@@ -8,9 +8,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -20,8 +18,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import i18n
 from ..auth.web import client_ip
 from ..extensions import db
-from ..formutils import choices, strip
+from ..formutils import PortalForm, choices, strip
 from ..htmx import is_partial
+from ..i18n import lazy_gettext as _l
 from ..material_policy import (
     get_assignment_or_404,
     get_material_or_404,
@@ -38,7 +37,7 @@ from .forms import ButtonForm
 PAGE_SIZE = 25
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(PortalForm):
     """One language's text of a material, and what the material is about and for."""
 
     title = StringField(
@@ -75,7 +74,7 @@ def _optional_id(value: Any) -> int | None:
         return None
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     material_id = SelectField(
         _l("Material"),
         coerce=_optional_id,

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -19,6 +18,7 @@ from wtforms.validators import Optional
 from .. import i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Role, User
 from ..services import reports
 from . import bp, report_tables

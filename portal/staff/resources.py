@@ -9,7 +9,6 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -19,6 +18,7 @@ from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
 from ..htmx import is_partial
+from ..i18n import lazy_gettext as _l
 from ..labels import CLIENT_LANGUAGES, IMPORT_PROBLEM_LABELS
 from ..models import RESOURCE_CATEGORIES, Client, Resource
 from ..services import referrals, resources
