@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
@@ -12,10 +14,13 @@ from flask_babel import (
     format_percent,
     format_time,
     get_locale,
-    get_translations,
+    get_timezone,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from . import i18n, labels, policy
 from .models import FAMILY_SCOPES, utcnow
@@ -38,9 +43,37 @@ def _session_timeout() -> dict[str, int] | None:
     }
 
 
+def _gettext_callables(catalog: Any) -> dict[str, Any]:
+    """Jinja's newstyle ``gettext`` and ``ngettext`` bound to one catalog.
+
+    Handed to each render in its context, where Jinja looks them up before the environment's:
+    a string then costs a dictionary lookup, not a search for this request's catalog."""
+    ugettext, ungettext = catalog.ugettext, catalog.ungettext
+
+    # As Jinja's own: the catalog's text is markup (translators are trusted), and the
+    # variables are escaped as they are put in.
+    @pass_context
+    def gettext(context: Context, string: str, **variables: Any) -> Any:
+        text = ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704
+        return text % variables
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, n: int, **variables: Any) -> Any:
+        variables.setdefault("num", n)
+        text = ungettext(singular, plural, n)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 def template_context() -> dict[str, Any]:
     locale = str(get_locale() or "en")
     return {
+        **_gettext_callables(i18n.catalog()),
         "session_timeout": _session_timeout(),
         "password_hint": _(
             "At least %(minimum)s characters. A few words together are easy to remember "
@@ -85,42 +118,107 @@ def template_context() -> dict[str, Any]:
     }
 
 
+def risk_badge(level: str) -> Markup:
+    """The risk level as a badge; high risk is marked by a shape as well as a colour.
+
+    Python rather than a Jinja macro: lists show one per row, and a macro call costs
+    several times as much as this function."""
+    label = i18n.catalog().ugettext("Risk: %(label)s") % {
+        "label": labels.RISK_LABELS.get(level, level)
+    }
+    mark = Markup('<span aria-hidden="true">▲ </span>') if level == "high" else ""
+    return Markup('<span class="badge badge--risk-{}">{}{}</span>').format(level, mark, label)
+
+
+def status_badge(status: str) -> Markup:
+    """The client's status as a badge (see ``risk_badge``)."""
+    label = labels.CLIENT_STATUS_LABELS.get(status, status)
+    return Markup('<span class="badge badge--{}">{}</span>').format(status, label)
+
+
+def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
+    """A Flask-Babel formatter as a template filter that remembers what it wrote.
+
+    A date, time or number in a given format, language and time zone always reads the same,
+    and Babel takes longer to format one than the rest of a table row takes to render; a
+    page of appointments repeats the same days many times. Only the formatting is kept,
+    never a value of the user's: the value is the key. ``None`` (Flask-Babel's "now") is
+    never kept."""
+
+    @lru_cache(maxsize=4096, typed=True)
+    def formatted(value: Any, _spelling: str | None, format: Any, _locale: str, _zone: str) -> str:
+        return formatter(value, format)
+
+    def template_filter(value: Any = None, format: Any = None) -> str:
+        if value is None:
+            return formatter(value, format)
+        # 0.0 and -0.0 are equal keys but written differently: a float is also keyed by repr.
+        spelling = repr(value) if isinstance(value, float) else None
+        return formatted(value, spelling, format, str(get_locale()), str(get_timezone()))
+
+    return template_filter
+
+
+def _remembered_url_for(app: Flask) -> Callable[..., str]:
+    """``url_for`` for templates, remembering the paths it has built.
+
+    A list builds a link or two per row and Werkzeug takes longer to build one than the row
+    takes to render. A path depends only on the endpoint, the values (with their types:
+    ``True`` and ``1`` are written differently) and the script root, as long as the app
+    has no ``url_defaults`` (checked once: none can be added once requests are served).
+    Anything else (a relative endpoint, ``_external``, ``_anchor``, a value that cannot be a
+    key) is built by Flask as before."""
+    plain: list[bool] = []
+
+    @lru_cache(maxsize=8192)
+    def path(endpoint: str, key: tuple[Any, ...], _script_root: str) -> str:
+        return app.url_for(endpoint, **{name: value for name, _kind, value in key})
+
+    def url_for(endpoint: str, **values: Any) -> str:
+        if not plain:
+            plain.append(not any(app.url_default_functions.values()))
+        if (
+            plain[0]
+            and has_request_context()
+            and endpoint[:1] != "."
+            and not any(name[:1] == "_" for name in values)
+        ):
+            key = tuple((name, value.__class__, value) for name, value in values.items())
+            try:
+                return path(endpoint, key, request.script_root)
+            except TypeError:  # a value that cannot be a key (a list, a dict)
+                pass
+        return app.url_for(endpoint, **values)
+
+    return url_for
+
+
 def _language_name(code: str) -> str:
     """A language code named in the reader's language ("es" is "Spanish" or "español")."""
     return i18n.language_name(code, str(get_locale() or "en"))
 
 
-def _translations() -> Any:
-    """This request's catalog, looked up once per locale rather than once per string.
-
-    Keyed by the locale object, so ``force_locale`` (an email in the reader's language in
-    the middle of a request) still gets its own catalog.
-    """
-    locale = get_locale()
-    cached = g.get("_catalog")
-    if cached is None or cached[0] is not locale:
-        cached = g._catalog = (locale, get_translations())
-    return cached[1]
-
-
 def init_app(app: Flask) -> None:
     """Register the context processor and Jinja's i18n policy."""
     app.context_processor(template_context)
+    app.jinja_env.globals.update(
+        risk_badge=risk_badge, status_badge=status_badge, url_for=_remembered_url_for(app)
+    )
     # Flask-Babel's callables find the catalog anew for every string of every template;
     # a page has a hundred of them. Same catalogs, same newstyle formatting.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: i18n.catalog().ugettext(s),
+        ngettext=lambda s, p, n: i18n.catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: i18n.catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: i18n.catalog().unpgettext(c, s, p, n),
         newstyle=True,
     )
     # Dates, times and numbers in the user's locale and the agency's time zone.
-    app.add_template_filter(format_date, "format_date")
-    app.add_template_filter(format_datetime, "format_datetime")
-    app.add_template_filter(format_time, "format_time")
-    app.add_template_filter(format_percent, "format_percent")
-    app.add_template_filter(format_decimal, "format_number")
+    app.add_template_filter(_remembered(format_date), "format_date")
+    app.add_template_filter(_remembered(format_datetime), "format_datetime")
+    app.add_template_filter(_remembered(format_time), "format_time")
+    app.add_template_filter(_remembered(format_percent), "format_percent")
+    app.add_template_filter(_remembered(format_decimal), "format_number")
     app.add_template_filter(_language_name, "language_name")
     # Whitespace inside {% trans %} is collapsed, as babel.cfg does when extracting.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

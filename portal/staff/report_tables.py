@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from babel import numbers
@@ -48,22 +49,21 @@ class ReportView:
     chart_desc: str
 
 
+@lru_cache(maxsize=4096, typed=True)
+def _number_text(value: Any, _spelling: str, pattern: str | None, locale: str) -> str:
+    return str(numbers.format_decimal(value, format=pattern, locale=locale))
+
+
 class Numbers:
-    """Figures as text in the user's language, each distinct one formatted once: a page
-    writes hundreds of them, mostly the same few."""
+    """Figures as text in the user's language, each distinct one formatted once for the
+    process: a page writes hundreds of them, mostly the same few, and Babel is slow at it."""
 
     def __init__(self) -> None:
-        self.locale = get_locale()
-        # repr keeps 1 and 1.0, 0.0 and -0.0 apart: equal as keys, written differently.
-        self.texts: dict[tuple[str, str | None], str] = {}
+        self.locale = str(get_locale())
 
     def text(self, value: float, pattern: str | None = None) -> str:
-        key = (repr(value), pattern)
-        text = self.texts.get(key)
-        if text is None:
-            text = str(numbers.format_decimal(value, format=pattern, locale=self.locale))
-            self.texts[key] = text
-        return text
+        # repr keeps 1 and 1.0, 0.0 and -0.0 apart: equal as keys, written differently.
+        return _number_text(value, repr(value), pattern, self.locale)
 
     def integer(self, value: int) -> Cell:
         return Cell(str(value), self.text(value))

@@ -1,0 +1,112 @@
+"""Dates, numbers, labels and links from the shortcuts pages use for speed:
+the formatting filters remember what they wrote, labels and forms read a catalog once per
+request or process. What one reader saw must never reach another in the wrong language or
+time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Flask, render_template_string
+from wtforms import IntegerField
+
+from portal.formutils import PortalForm
+from portal.labels import CLIENT_STATUS_LABELS
+from portal.templating import risk_badge, status_badge
+
+SPANISH = {"Accept-Language": "es"}
+ENGLISH = {"Accept-Language": "en"}
+
+
+@contextmanager
+def _request(app: Flask, headers: dict[str, str], **options: Any) -> Iterator[None]:
+    """A request of its own, as a server runs it: a fresh app context (where Flask-Babel
+    keeps the locale and the portal its catalog) under a fresh request context."""
+    with app.app_context(), app.test_request_context("/", headers=headers, **options):
+        yield
+
+
+def _render(app: Flask, source: str, headers: dict[str, str], **context: object) -> str:
+    with _request(app, headers):
+        return render_template_string(source, **context)
+
+
+def test_a_date_is_written_in_each_readers_language(app: Flask) -> None:
+    source = '{{ day|format_date("long") }}'
+    day = date(2026, 3, 5)
+    assert _render(app, source, ENGLISH, day=day) == "March 5, 2026"
+    assert _render(app, source, SPANISH, day=day) == "5 de marzo de 2026"
+    assert _render(app, source, ENGLISH, day=day) == "March 5, 2026"
+
+
+def test_a_time_is_written_in_the_agencys_time_zone_of_each_app(app: Flask) -> None:
+    moment = datetime(2026, 3, 5, 15, 30, tzinfo=UTC)
+    source = '{{ moment|format_time("short") }}'
+    first = _render(app, source, ENGLISH, moment=moment)
+    app.config["TIMEZONE"] = "Asia/Tokyo"  # 9 hours ahead of UTC, no daylight saving
+    assert _render(app, source, ENGLISH, moment=moment) == "12:30\u202fAM"
+    assert first != "12:30\u202fAM"
+
+
+def test_no_date_means_now_and_is_never_remembered(app: Flask) -> None:
+    source = '{{ none|format_date("yyyy") }}'
+    assert _render(app, source, ENGLISH, none=None) == str(datetime.now(UTC).year)
+
+
+def test_numbers_keep_their_spelling_and_language(app: Flask) -> None:
+    source = "{{ a|format_number }} {{ b|format_number }} {{ c|format_number }}"
+    assert _render(app, source, ENGLISH, a=1234.5, b=0.0, c=-0.0) == "1,234.5 0 -0"
+    assert _render(app, source, SPANISH, a=1234.5, b=0.0, c=-0.0) == "1.234,5 0 -0"
+
+
+def test_badges_read_in_the_readers_language_and_escape_what_they_show(app: Flask) -> None:
+    with _request(app, SPANISH):
+        assert "Riesgo: Alto" in risk_badge("high")
+        assert 'aria-hidden="true"' in risk_badge("high")
+        assert str(CLIENT_STATUS_LABELS["active"]) in status_badge("active")
+    with _request(app, ENGLISH):
+        assert str(risk_badge("low")) == '<span class="badge badge--risk-low">Risk: Low</span>'
+        assert "&lt;b&gt;" in status_badge("<b>")
+
+
+def test_lazy_labels_follow_the_request_language(app: Flask) -> None:
+    with _request(app, SPANISH):
+        spanish = str(CLIENT_STATUS_LABELS["active"])
+    with _request(app, ENGLISH):
+        english = str(CLIENT_STATUS_LABELS["active"])
+    assert english == "Active"
+    assert spanish != english
+
+
+class _AgeForm(PortalForm):
+    class Meta:
+        csrf = False
+
+    age = IntegerField("Age")
+
+
+def test_wtforms_own_messages_are_in_the_readers_language(app: Flask) -> None:
+    messages = {}
+    for name, headers in (("es", SPANISH), ("en", ENGLISH), ("es again", SPANISH)):
+        with _request(app, headers, method="POST", data={"age": "many"}):
+            form = _AgeForm()
+            assert not form.validate()
+            messages[name] = form.age.errors[0]
+    assert messages["en"] == "Not a valid integer value."
+    assert messages["es"] == messages["es again"] != messages["en"]
+
+
+def test_links_remembered_by_templates_keep_their_values_types_and_script_root(
+    app: Flask,
+) -> None:
+    source = "{{ url_for('auth.login', next=value) }}"
+    assert _render(app, source, ENGLISH, value=True) == "/login?next=True"
+    assert _render(app, source, ENGLISH, value=1) == "/login?next=1"
+    assert _render(app, source, ENGLISH, value=True) == "/login?next=True"
+    with app.app_context(), app.test_request_context("/", base_url="http://localhost/wp/"):
+        assert render_template_string(source, value=1) == "/wp/login?next=1"
+    anchored = "{{ url_for('auth.login', _anchor='form') }}"
+    assert _render(app, anchored, ENGLISH) == "/login#form"
