@@ -1,4 +1,4 @@
-"""Dates, numbers, labels and links from the shortcuts pages use for speed:
+"""Dates, numbers and labels from the shortcuts pages use for speed:
 the formatting filters remember what they wrote, labels and forms read a catalog once per
 request or process. What one reader saw must never reach another in the wrong language or
 time zone."""
@@ -97,16 +97,3 @@ def test_wtforms_own_messages_are_in_the_readers_language(app: Flask) -> None:
             messages[name] = form.age.errors[0]
     assert messages["en"] == "Not a valid integer value."
     assert messages["es"] == messages["es again"] != messages["en"]
-
-
-def test_links_remembered_by_templates_keep_their_values_types_and_script_root(
-    app: Flask,
-) -> None:
-    source = "{{ url_for('auth.login', next=value) }}"
-    assert _render(app, source, ENGLISH, value=True) == "/login?next=True"
-    assert _render(app, source, ENGLISH, value=1) == "/login?next=1"
-    assert _render(app, source, ENGLISH, value=True) == "/login?next=True"
-    with app.app_context(), app.test_request_context("/", base_url="http://localhost/wp/"):
-        assert render_template_string(source, value=1) == "/wp/login?next=1"
-    anchored = "{{ url_for('auth.login', _anchor='form') }}"
-    assert _render(app, anchored, ENGLISH) == "/login#form"
