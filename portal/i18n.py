@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import LazyString, get_locale, get_translations
+from flask_babel import LazyString, get_locale, get_timezone, get_translations
 from flask_login import current_user
 
 # Languages written right to left; the layout flips for them.
@@ -86,7 +90,8 @@ def catalog() -> NullTranslations:
     return cached[1]
 
 
-def _gettext_now(string: str, **variables: Any) -> str:
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext`` through ``catalog()``."""
     text = catalog().ugettext(string)
     return text % variables if variables else text
 
@@ -94,4 +99,36 @@ def _gettext_now(string: str, **variables: Any) -> str:
 def lazy_gettext(string: str, **variables: Any) -> LazyString:
     """Flask-Babel's ``lazy_gettext`` translated through ``catalog()``: a label shown on every
     row of a list costs a dictionary lookup, not Flask-Babel's context lookups each time."""
-    return LazyString(_gettext_now, string, **variables)
+    return LazyString(gettext, string, **variables)
+
+
+def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
+    """A Flask-Babel formatter that remembers what it wrote (the templates' filters, the
+    report tables' figures).
+
+    A date, time or number in a given format, language and time zone always reads the same,
+    and Babel takes longer to format one than the rest of a table row takes to render; a
+    page of appointments repeats the same days many times. Only the formatting is kept,
+    never a value of the user's: the value is the key. ``None`` (Flask-Babel's "now") is
+    never kept."""
+
+    @lru_cache(maxsize=4096, typed=True)
+    def formatted(value: Any, _spelling: str | None, format: Any, _locale: str, _zone: str) -> str:
+        return formatter(value, format)
+
+    def remembered(value: Any = None, format: Any = None) -> str:
+        if value is None:
+            return formatter(value, format)
+        # 0.0 and -0.0, Decimal 1.5 and 1.50 are equal keys that may be written differently:
+        # those are also keyed by repr.
+        spelling = repr(value) if isinstance(value, (float, Decimal)) else None
+        return formatted(value, spelling, format, str(get_locale()), str(get_timezone()))
+
+    return remembered
+
+
+format_date = _remembered(flask_babel.format_date)
+format_datetime = _remembered(flask_babel.format_datetime)
+format_time = _remembered(flask_babel.format_time)
+format_percent = _remembered(flask_babel.format_percent)
+format_number = _remembered(flask_babel.format_decimal)

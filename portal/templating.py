@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app, url_for
 from flask_babel import (
     format_date,
-    format_datetime,
-    format_decimal,
-    format_percent,
-    format_time,
     get_locale,
-    get_timezone,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -123,9 +116,7 @@ def risk_badge(level: str) -> Markup:
 
     Python rather than a Jinja macro: lists show one per row, and a macro call costs
     several times as much as this function."""
-    label = i18n.catalog().ugettext("Risk: %(label)s") % {
-        "label": labels.RISK_LABELS.get(level, level)
-    }
+    label = i18n.gettext("Risk: %(label)s", label=labels.RISK_LABELS.get(level, level))
     mark = '<span aria-hidden="true">▲ </span>' if level == "high" else ""
     # Each value is escaped as it is put in (an f-string costs half of Markup.format).
     return Markup(f'<span class="badge badge--risk-{escape(level)}">{mark}{escape(label)}</span>')  # noqa: S704
@@ -135,29 +126,6 @@ def status_badge(status: str) -> Markup:
     """The client's status as a badge (see ``risk_badge``)."""
     label = labels.CLIENT_STATUS_LABELS.get(status, status)
     return Markup(f'<span class="badge badge--{escape(status)}">{escape(label)}</span>')  # noqa: S704
-
-
-def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
-    """A Flask-Babel formatter as a template filter that remembers what it wrote.
-
-    A date, time or number in a given format, language and time zone always reads the same,
-    and Babel takes longer to format one than the rest of a table row takes to render; a
-    page of appointments repeats the same days many times. Only the formatting is kept,
-    never a value of the user's: the value is the key. ``None`` (Flask-Babel's "now") is
-    never kept."""
-
-    @lru_cache(maxsize=4096, typed=True)
-    def formatted(value: Any, _spelling: str | None, format: Any, _locale: str, _zone: str) -> str:
-        return formatter(value, format)
-
-    def template_filter(value: Any = None, format: Any = None) -> str:
-        if value is None:
-            return formatter(value, format)
-        # 0.0 and -0.0 are equal keys but written differently: a float is also keyed by repr.
-        spelling = repr(value) if isinstance(value, float) else None
-        return formatted(value, spelling, format, str(get_locale()), str(get_timezone()))
-
-    return template_filter
 
 
 def _language_name(code: str) -> str:
@@ -179,11 +147,11 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     # Dates, times and numbers in the user's locale and the agency's time zone.
-    app.add_template_filter(_remembered(format_date), "format_date")
-    app.add_template_filter(_remembered(format_datetime), "format_datetime")
-    app.add_template_filter(_remembered(format_time), "format_time")
-    app.add_template_filter(_remembered(format_percent), "format_percent")
-    app.add_template_filter(_remembered(format_decimal), "format_number")
+    app.add_template_filter(i18n.format_date, "format_date")
+    app.add_template_filter(i18n.format_datetime, "format_datetime")
+    app.add_template_filter(i18n.format_time, "format_time")
+    app.add_template_filter(i18n.format_percent, "format_percent")
+    app.add_template_filter(i18n.format_number, "format_number")
     app.add_template_filter(_language_name, "language_name")
     # Whitespace inside {% trans %} is collapsed, as babel.cfg does when extracting.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

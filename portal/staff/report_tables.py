@@ -13,14 +13,12 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from babel import numbers
-from flask_babel import format_date, format_percent, get_locale
+from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 
-from .. import labels
+from .. import i18n, labels
 from ..bars import BarChart, bar_chart
 from ..models import CONTACT_TYPES
 from ..services import reports as svc
@@ -49,21 +47,12 @@ class ReportView:
     chart_desc: str
 
 
-@lru_cache(maxsize=4096, typed=True)
-def _number_text(value: Any, _spelling: str, pattern: str | None, locale: str) -> str:
-    return str(numbers.format_decimal(value, format=pattern, locale=locale))
-
-
 class Numbers:
-    """Figures as text in the user's language, each distinct one formatted once for the
-    process: a page writes hundreds of them, mostly the same few, and Babel is slow at it."""
-
-    def __init__(self) -> None:
-        self.locale = str(get_locale())
+    """Figures as text in the user's language: a page writes hundreds of them, mostly the
+    same few, and ``i18n.format_number`` formats each distinct one once for the process."""
 
     def text(self, value: float, pattern: str | None = None) -> str:
-        # repr keeps 1 and 1.0, 0.0 and -0.0 apart: equal as keys, written differently.
-        return _number_text(value, repr(value), pattern, self.locale)
+        return i18n.format_number(value, pattern)
 
     def integer(self, value: int) -> Cell:
         return Cell(str(value), self.text(value))
