@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import ColumnElement, DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql._typing import _ColumnExpressionArgument
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+_T = TypeVar("_T")
 
 
 def utcnow() -> datetime:
@@ -32,3 +40,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class unindexed(ColumnElement[_T]):  # noqa: N801 - used like the SQL function it stands for
+    """``column`` as SQLite's ``+column``, which no index answers; the plain column elsewhere.
+
+    SQLite's planner guesses how many rows a bound value selects. Where a filter or sort on one
+    column names rows all over the agency and another (the client) narrows to a caseload, this
+    makes SQLite search by the caseload, as PostgreSQL's costed plan does.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: _ColumnExpressionArgument[_T]) -> None:
+        self.column = coercions.expect(roles.ExpressionElementRole, column)
+        self.type = self.column.type
+
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.column, **kw)

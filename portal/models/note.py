@@ -57,8 +57,15 @@ class ProgressNote(db.Model):  # type: ignore[name-defined,misc]
             "contact_type",
             "mileage",
         ),
-        # An author's drafts and signed notes: the dashboard's "notes to finish".
-        Index("ix_progress_note_author_status", "author_id", "status"),
+        # An author's drafts and signed notes: the dashboard's "notes to finish", and a
+        # supervisor's count of notes to co-sign read from the index alone.
+        Index(
+            "ix_progress_note_author_status_cosign",
+            "author_id",
+            "status",
+            "needs_cosign",
+            "client_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -58,7 +58,7 @@ from ..models import (
     Task,
     User,
 )
-from ..models.base import UTCDateTime
+from ..models.base import UTCDateTime, unindexed
 from . import appointments, assessments, care_plans, check_ins, messages, needs_me, notes
 
 # A select of several columns.
@@ -364,7 +364,8 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
                 CrisisEvent.follow_up_due.label("on"),
                 CrisisEvent.risk_level.label("code"),
             ).where(CrisisEvent.client_id.in_(mine), CrisisEvent.status == "open"),
-            CrisisEvent.occurred_at,
+            # By the caseload's crises, not down the agency's in time order.
+            unindexed(CrisisEvent.occurred_at),
             CrisisEvent.id,
             limit=20,
         ),
@@ -418,16 +419,17 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
                 AppointmentRequest.status.label("status"),
             ).where(
                 AppointmentRequest.client_id.in_(mine),
-                AppointmentRequest.status.in_(("pending", "proposed")),
+                # The caseload's requests, not every open request of the agency.
+                unindexed(AppointmentRequest.status).in_(("pending", "proposed")),
             ),
-            AppointmentRequest.status.desc(),  # waiting for the team, then for the client
+            unindexed(AppointmentRequest.status).desc(),  # waiting for the team, then the client
             AppointmentRequest.created_at,
             limit=10,
         ),
         _threads(
             "waiting",
             mine,
-            MessageThread.last_message_at.desc(),
+            unindexed(MessageThread.last_message_at).desc(),
             limit=10,
         ),
     ]
@@ -457,7 +459,7 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
             _threads(
                 "raised",
                 team,
-                MessageThread.last_message_at,
+                unindexed(MessageThread.last_message_at),
                 limit=20,
                 late_only=True,
             )
@@ -481,7 +483,8 @@ def _threads(
         MessageThread.subject.label("text"),
     ).where(MessageThread.client_id.in_(client_ids), MessageThread.awaiting_team.is_(True))
     if late_only:
-        query = query.where(MessageThread.last_message_at < _moment("late"))
+        # The team's conversations, not every one of the agency older than that.
+        query = query.where(unindexed(MessageThread.last_message_at) < _moment("late"))
     return _panel(panel, query, *order, limit=limit)
 
 

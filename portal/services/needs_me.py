@@ -39,7 +39,7 @@ from ..models import (
     Referral,
     User,
 )
-from ..models.base import UTCDateTime
+from ..models.base import UTCDateTime, unindexed
 
 NO_CONTACT_DAYS = 30
 REVIEW_SOON_DAYS = 14
@@ -398,11 +398,12 @@ def _utc(value: Any) -> datetime | None:
 
 def _old_drafts(client_ids: Any, user_id: Any) -> Any:
     """My own notes still unsigned three days after I started them (drafts are the author's
-    alone, so nobody else is told about them)."""
+    alone, so nobody else is told about them). One author has few drafts, so the search starts
+    from them, not from every note of every client in the list."""
     return (
         select(*_row(ProgressNote.client_id, "draft", ref=func.min(ProgressNote.id)))
         .where(
-            ProgressNote.client_id.in_(client_ids),
+            unindexed(ProgressNote.client_id).in_(client_ids),
             ProgressNote.author_id == user_id,
             ProgressNote.status == "draft",
             ProgressNote.created_at < _moment("draft_before"),

@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, literal, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import Select, String, cast, func, literal, or_, select, true
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -367,17 +367,15 @@ def cosign_count_query(user: User, client_ids: Any) -> Select[Any]:
 
 
 def _cosign_query(user: User, client_ids: Any) -> Select[Any]:
-    author = aliased(User)
-    return (
-        select(ProgressNote)
-        .join(author, author.id == ProgressNote.author_id)
-        .where(
-            ProgressNote.status == "signed",
-            ProgressNote.needs_cosign.is_(True),
-            ~ProgressNote.cosignature.has(),
-            author.supervisor_id == user.id,
-            ProgressNote.client_id.in_(client_ids),
-        )
+    # The authors as a list, not a join: SQLite then walks the (author, status, co-sign,
+    # client) index per author instead of every note of every client of the team.
+    supervised = select(User.id).where(User.supervisor_id == user.id)
+    return select(ProgressNote).where(
+        ProgressNote.author_id.in_(supervised),
+        ProgressNote.status == "signed",
+        ProgressNote.needs_cosign == true(),  # "IS TRUE" would not search the index on PostgreSQL
+        ~ProgressNote.cosignature.has(),
+        ProgressNote.client_id.in_(client_ids),
     )
 
 

@@ -1,0 +1,83 @@
+"""The dashboards read a caseload by its clients, never down an index the whole agency shares.
+
+SQLite's planner guesses from the table statistics. On a generated agency it would walk every
+open crisis, request and conversation of the agency in time order, or every note of every client
+for one person's drafts, and filter them by the caseload: the page then slows as the agency
+grows, though the caseload does not. These read the plans SQLite chose for the real statements
+of the pages, on a generated agency analysed as ``generate-data`` leaves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Flask
+
+from portal.extensions import db
+from portal.services import generate_data, users
+
+from ..conftest import ON_POSTGRES
+from ..helpers import login
+
+pytestmark = pytest.mark.skipif(
+    ON_POSTGRES, reason="reads SQLite's query plans; PostgreSQL costs its plans from real counts"
+)
+
+# Indexes that order or filter rows of the whole agency, not of one caseload or one person.
+AGENCY_WIDE = (
+    "ix_crisis_event_occurred_at",
+    "ix_appointment_request_status",
+    "ix_message_thread_last_message_at",
+    "ix_progress_note_client_id",
+)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+def _plans(app: Flask, make_client: Any, email: str) -> list[tuple[str, list[str]]]:
+    """Each statement of the signed-in dashboard with the steps of its plan."""
+    browser = make_client()
+    assert login(browser, email, "waypoint-demo").status_code in (302, 303)
+    statements: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        page = browser.get("/staff/")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    assert page.status_code == 200
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        return [
+            (
+                statement,
+                [row[3] for row in cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params)],
+            )
+            for statement, params in statements
+        ]
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("email", ["supervisor@example.org", "cm@example.org"])
+def test_the_dashboard_searches_the_caseload_not_the_agency(
+    app: Flask, make_client: Any, email: str
+) -> None:
+    generate_data.generate(60, seed=5)
+    db.session.commit()
+    plans = _plans(app, make_client, email)
+    assert len(plans) >= 4
+    for statement, steps in plans:
+        wide = [step for step in steps if any(index in step for index in AGENCY_WIDE)]
+        assert not wide, f"{wide}\n{statement[:300]}"
