@@ -81,6 +81,21 @@ _SET_HEAD = (
     .where(_HEAD.c.id == HEAD_ID)
     .values(last_event_id=bindparam("event_id"), last_hash=bindparam("event_hash"))
 )
+# PostgreSQL writes the event and moves the head in one statement (a WITH that inserts runs
+# whether or not the UPDATE reads it), one round trip to the server fewer per page view.
+# SQLite has no INSERT inside WITH and no round trip to save.
+# Its parameters are the event's columns as ``event_<column>``: the head takes ``event_id``
+# and ``event_hash`` from them.
+_INSERT_EVENT_SET_HEAD = _SET_HEAD.add_cte(
+    insert(AuditEvent.__table__)
+    .values(
+        {
+            column: bindparam(f"event_{column.name}", type_=column.type)
+            for column in AuditEvent.__table__.c
+        }
+    )
+    .cte("event")
+)
 
 
 def _stamp(value: datetime) -> str:
@@ -148,8 +163,14 @@ def record(
     # A plain INSERT, not the session's unit of work: the row is never changed afterwards,
     # and every page view writes one, so the ORM's bookkeeping would be paid on every request.
     # The event returned stays outside the session.
-    db.session.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _COLUMNS})
-    db.session.execute(_SET_HEAD, {"event_id": event.id, "event_hash": event.hash})
+    row = {column: getattr(event, column) for column in _COLUMNS}
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            _INSERT_EVENT_SET_HEAD, {f"event_{key}": value for key, value in row.items()}
+        )
+    else:
+        db.session.execute(_INSERT_EVENT, row)
+        db.session.execute(_SET_HEAD, {"event_id": event.id, "event_hash": event.hash})
     return event
 
 
