@@ -1,0 +1,28 @@
+"""Every connection the app opens is set up as the pages' speed depends on, on either database."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import text
+
+from portal.extensions import db
+
+from .conftest import ON_POSTGRES
+
+
+def _setting(statement: str) -> str:
+    with db.engine.connect() as connection:
+        return str(connection.execute(text(statement)).scalar())
+
+
+def test_each_connection_is_set_up_for_short_page_queries(app: Flask) -> None:
+    if ON_POSTGRES:
+        # JIT costs short queries tens of milliseconds; random reads are priced for SSDs, so a
+        # caseload is looked up by index instead of read from every client of the agency.
+        assert _setting("SHOW jit") == "off"
+        assert float(_setting("SHOW random_page_cost")) == 1.1
+    else:
+        assert _setting("PRAGMA journal_mode").lower() == "wal"
+        assert _setting("PRAGMA foreign_keys") == "1"
+        assert _setting("PRAGMA synchronous") == "1"  # NORMAL
+        assert _setting("PRAGMA cache_size") == "-32000"
