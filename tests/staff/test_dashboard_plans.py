@@ -26,7 +26,8 @@ pytestmark = pytest.mark.skipif(
     ON_POSTGRES, reason="reads SQLite's query plans; PostgreSQL costs its plans from real counts"
 )
 
-# Indexes that order or filter rows of the whole agency, not of one caseload or one person.
+# Indexes that read far more than a list shows: the whole agency's crises, requests and
+# conversations in time order, or every note of every client for one person's drafts.
 AGENCY_WIDE = (
     "ix_crisis_event_occurred_at",
     "ix_appointment_request_status",
