@@ -86,12 +86,13 @@ _SET_HEAD = (
 # SQLite has no INSERT inside WITH and no round trip to save.
 # Its parameters are the event's columns as ``event_<column>``: the head takes ``event_id``
 # and ``event_hash`` from them.
+_EVENT_PARAMETERS = tuple((f"event_{column}", column) for column in _COLUMNS)
 _INSERT_EVENT_SET_HEAD = _SET_HEAD.add_cte(
     insert(AuditEvent.__table__)
     .values(
         {
-            column: bindparam(f"event_{column.name}", type_=column.type)
-            for column in AuditEvent.__table__.c
+            column: bindparam(key, type_=AuditEvent.__table__.c[column].type)
+            for key, column in _EVENT_PARAMETERS
         }
     )
     .cte("event")
@@ -163,13 +164,11 @@ def record(
     # A plain INSERT, not the session's unit of work: the row is never changed afterwards,
     # and every page view writes one, so the ORM's bookkeeping would be paid on every request.
     # The event returned stays outside the session.
-    row = {column: getattr(event, column) for column in _COLUMNS}
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            _INSERT_EVENT_SET_HEAD, {f"event_{key}": value for key, value in row.items()}
-        )
+        values = {key: getattr(event, column) for key, column in _EVENT_PARAMETERS}
+        db.session.execute(_INSERT_EVENT_SET_HEAD, values)
     else:
-        db.session.execute(_INSERT_EVENT, row)
+        db.session.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _COLUMNS})
         db.session.execute(_SET_HEAD, {"event_id": event.id, "event_hash": event.hash})
     return event
 
