@@ -57,8 +57,11 @@ class ProgressNote(db.Model):  # type: ignore[name-defined,misc]
             "contact_type",
             "mileage",
         ),
+        # A client's drafts, or signed notes that want a co-signature: a supervisor's count of
+        # notes to co-sign, client by client, reads a few entries per client (PostgreSQL).
+        Index("ix_progress_note_client_status_cosign", "client_id", "status", "needs_cosign"),
         # An author's drafts and signed notes: the dashboard's "notes to finish", and a
-        # supervisor's count of notes to co-sign read from the index alone.
+        # supervisor's count of notes to co-sign read from the index alone (SQLite).
         Index(
             "ix_progress_note_author_status_cosign",
             "author_id",
@@ -70,8 +73,8 @@ class ProgressNote(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
-    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
     contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     duration_minutes: Mapped[int | None] = mapped_column()
