@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -48,6 +48,19 @@ def _postgresql_settings(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("SET jit = off")
         cursor.execute("SET random_page_cost = 1.1")
     dbapi_connection.commit()  # a SET inside a transaction that is rolled back is undone
+
+
+def plan_once() -> None:
+    """Let PostgreSQL reuse one plan for the statements run next in this transaction.
+
+    For the few large statements a page builds once and runs for everyone with the same role
+    (the dashboards): planning them cost more than running them, and psycopg prepares a
+    statement it has run five times, but PostgreSQL still plans again for every request while
+    a generic plan looks costlier than the ones made for the values. For other statements its
+    choice stands: a report's date range needs its values to be planned well.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
 
 
 def init_app(app: Flask) -> None:

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import aliased, joinedload
 
-from .. import policy
+from .. import db_setup, policy
 from ..extensions import db
 from ..instruments import Instrument
 from ..models import (
@@ -172,6 +172,7 @@ def load(
         "critical_since": now - check_ins.CRITICAL_WINDOW,
         "attendance_since": now - timedelta(days=NO_SHOW_DAYS),
     }
+    db_setup.plan_once()
     counts = db.session.execute(statements.figures, values).one()
     by_status = {s: int(n) for s, n in zip(CLIENT_STATUSES, counts, strict=False) if n}
     to_cosign, awaiting = counts[len(CLIENT_STATUSES) :]
