@@ -684,20 +684,18 @@ def next_for(client: Client) -> Appointment | None:
     return result
 
 
-def next_times(client_ids: Sequence[int]) -> dict[int, datetime]:
-    """Each client's next scheduled appointment time, in one grouped query."""
-    if not client_ids:
-        return {}
-    rows = db.session.execute(
-        select(Appointment.client_id, func.min(Appointment.starts_at))
+def next_time(client_id: Any, now: datetime) -> Any:
+    """SQL: the next scheduled appointment time of the client ``client_id`` (a column of the
+    outer statement), as a column of a list page's statement."""
+    return (
+        select(func.min(Appointment.starts_at))
         .where(
-            Appointment.client_id.in_(client_ids),
+            Appointment.client_id == client_id,
             Appointment.status == "scheduled",
-            Appointment.starts_at > utcnow(),
+            Appointment.starts_at > now,
         )
-        .group_by(Appointment.client_id)
-    ).all()
-    return {int(cid): value for cid, value in rows if value is not None}
+        .scalar_subquery()
+    )
 
 
 # --- figures ---------------------------------------------------------------------------------

@@ -281,16 +281,13 @@ def overdue_reviews(client_ids: Any, today: date, limit: int = 20) -> list[tuple
     return [(plan, client) for plan, client in rows]
 
 
-def clients_with_overdue_review(client_ids: list[int], today: date) -> set[int]:
-    """Which of these clients have a plan review overdue (one query, for a list page)."""
-    if not client_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(CarePlan.client_id).where(
-                CarePlan.client_id.in_(client_ids), *review_overdue_condition(today)
-            )
-        )
+def review_overdue(client_id: Any, today: date) -> Any:
+    """SQL: whether the client ``client_id`` (a column of the outer statement) has a plan
+    review overdue, as a column of a list page's statement."""
+    return (
+        select(CarePlan.id)
+        .where(CarePlan.client_id == client_id, *review_overdue_condition(today))
+        .exists()
     )
 
 

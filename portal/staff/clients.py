@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, asc, case, desc, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
@@ -166,43 +166,70 @@ def client_index() -> Response | str:
     if not policy.may_list_clients(current_user):
         abort(403)  # administrators never list clients
     f = _filters()
-    query = _caseload_query(f)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     size = int(current_app.config["CASELOAD_PAGE_SIZE"])
-    pages = max(1, (total + size - 1) // size)
-    f["page"] = min(f["page"], pages)
-    order = SORTS[f["sort"]]()
-    rows = db.session.scalars(
-        query.options(selectinload(Client.primary_case_manager))
-        .order_by((desc(order) if f["sort"] == "newest" else asc(order)).nulls_last(), Client.id)
-        .limit(size)
-        .offset((f["page"] - 1) * size)
-    ).all()
+    today = i18n.agency_today()
+    rows, total = _caseload_page(_caseload_query(f), f, size, today)
+    if not rows and total and f["page"] > 1:  # past the last page: show the last one
+        f["page"] = (total + size - 1) // size
+        rows, total = _caseload_page(_caseload_query(f), f, size, today)
+    clients = [row.Client for row in rows]
     audit.record(
         "view",
         actor=current_user,
         ip=client_ip(),
         object_type="client_list",
         object_id="caseload",
-        detail=",".join(str(c.id) for c in rows)[:255] or None,
+        detail=",".join(str(c.id) for c in clients)[:255] or None,
     )
     db.session.commit()
-    today = i18n.agency_today()
+    partial = is_partial()
     context = {
-        "clients": rows,
-        "overdue_ids": care_plans.clients_with_overdue_review([c.id for c in rows], today),
-        "next_times": appointments.next_times([c.id for c in rows]),
+        "clients": clients,
+        "overdue_ids": {row.Client.id for row in rows if row.overdue},
+        "next_times": {row.Client.id: row.next_at for row in rows if row.next_at is not None},
         "total": total,
-        "pages": pages,
+        "pages": max(1, (total + size - 1) // size),
         "f": f,
         "today": today,
-        "case_managers": _filter_case_managers(),
+        # The filter form is not part of the search results a partial request swaps in.
+        "case_managers": [] if partial else _filter_case_managers(),
         "languages": language_choices(),
     }
-    template = "staff/clients/_results.html" if is_partial() else "staff/clients/index.html"
+    template = "staff/clients/_results.html" if partial else "staff/clients/index.html"
     response = current_app.make_response(render_template(template, **context))
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def _caseload_page(query: Any, f: dict[str, Any], size: int, today: date) -> tuple[Any, int]:
+    """One page of the caseload in one statement: each client with their case manager,
+    whether a plan review is overdue and their next appointment, and the number of clients
+    the filters match (counted over the whole list before the page is cut; 0 when the page
+    lies past the end). The page's ids are picked first, so the review and the appointment
+    are read for its clients only."""
+    sort = SORTS[f["sort"]]()
+    order = ((desc(sort) if f["sort"] == "newest" else asc(sort)).nulls_last(), Client.id)
+    picked = (
+        query.with_only_columns(Client.id, func.count().over().label("total"))
+        .order_by(*order)
+        .limit(size)
+        .offset((f["page"] - 1) * size)
+        .subquery("picked")
+    )
+    rows = db.session.execute(
+        select(
+            Client,
+            care_plans.review_overdue(Client.id, today).label("overdue"),
+            appointments.next_time(Client.id, utcnow()).label("next_at"),
+            picked.c.total,
+        )
+        .join(picked, picked.c.id == Client.id)
+        .options(joinedload(Client.primary_case_manager))
+        .order_by(*order)
+    ).all()
+    if rows:
+        return rows, int(rows[0].total)
+    return rows, db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _filter_case_managers() -> list[User]:

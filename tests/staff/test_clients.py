@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import render_template_string
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -456,3 +457,38 @@ def test_the_caseload_costs_the_same_statements_for_one_client_or_a_full_page(
         counts[user.id] = counted.count
     assert page(response).count('<tr id="client-') == 25  # a full page of the second
     assert counts[few.id] == counts[many.id] <= 12
+
+
+def test_the_caseload_shows_each_clients_next_scheduled_appointment(app, client):
+    cm = make_user(Role.CASE_MANAGER)
+    busy = make_client(legal_name="Busy Person", primary_case_manager=cm)
+    idle = make_client(legal_name="Idle Person", primary_case_manager=cm)
+    soon = datetime.now(UTC).replace(second=0, microsecond=0)
+    make_appointment(busy, cm, starts_at=soon - timedelta(days=1))  # past
+    make_appointment(busy, cm, starts_at=soon + timedelta(days=2), status="cancelled")
+    next_one = make_appointment(busy, cm, starts_at=soon + timedelta(days=5))
+    make_appointment(busy, cm, starts_at=soon + timedelta(days=9))
+    db.session.commit()
+    sign_in(client, cm)
+    body = page(client.get("/staff/clients"))
+    with app.test_request_context():
+        expected = render_template_string(
+            "{{ at|format_datetime('short') }}", at=next_one.starts_at
+        )
+    cells = {
+        int(n): re.findall(r"<td>(.*?)</td>", row)[-1]
+        for n, row in re.findall(r'<tr id="client-(\d+)"(.*?)</tr>', body, re.S)
+    }
+    assert cells == {busy.id: expected, idle.id: "—"}
+
+
+def test_a_page_past_the_end_shows_the_last_page(client):
+    cm = make_user(Role.CASE_MANAGER)
+    for n in range(30):
+        make_client(legal_name=f"Person {n:02d}", primary_case_manager=cm)
+    db.session.commit()
+    sign_in(client, cm)
+    last = page(client.get("/staff/clients?page=9"))
+    assert len(shown(last)) == 5 and "Page 2 of 2" in last and "30 clients" in last
+    nobody = page(client.get("/staff/clients?page=3&q=nobody-like-this", headers=HTMX))
+    assert shown(nobody) == [] and "No client matches" in nobody
