@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar
 
 from portal.extensions import db
-from portal.models import CalendarFeed, FamilyAccess, Role, utcnow
+from portal.models import AuditEvent, CalendarFeed, FamilyAccess, Role, utcnow
 
 from .factories import grant_family_access, make_appointment, make_appointment_request, make_user
 from .staff.conftest import agency  # noqa: F401  (the small agency of the staff tests)
@@ -133,6 +133,36 @@ def test_the_feed_follows_changes_at_each_fetch(client, agency, make_client):
     db.session.flush()
     [event] = events_in(fetch(make_client, path))
     assert str(event["status"]) == "CANCELLED"
+
+
+def test_each_fetch_is_audited_and_the_feed_remembers_its_last_fetch(
+    client, agency, make_client
+):
+    sign_in(client, agency.client_user)
+    path = issue(client)
+    feed = db.session.scalars(
+        db.select(CalendarFeed).where(CalendarFeed.user_id == agency.client_user.id)
+    ).one()
+    assert feed.last_used_at is None
+    exports = db.select(db.func.count()).where(
+        AuditEvent.action == "export", AuditEvent.object_type == "calendar_feed"
+    )
+    before = db.session.scalar(exports)
+    events_in(fetch(make_client, path))
+    db.session.refresh(feed)
+    first = feed.last_used_at
+    assert first is not None and utcnow() - first < timedelta(minutes=1)
+    # A poll right after is audited, but the stamp is not rewritten for it...
+    events_in(fetch(make_client, path))
+    db.session.refresh(feed)
+    assert feed.last_used_at == first
+    assert db.session.scalar(exports) == before + 2
+    # ...and it is again once it is older than a few minutes.
+    feed.last_used_at = first - timedelta(minutes=6)
+    db.session.commit()
+    events_in(fetch(make_client, path))
+    db.session.refresh(feed)
+    assert feed.last_used_at > first
 
 
 def test_old_history_drops_out_of_the_feed(client, agency, make_client):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Role
+from ..models.base import utcnow
 from ..services import audit, calendars
 from . import bp
 
@@ -28,6 +29,7 @@ def calendar_feed(token: str) -> Response:
     body = calendars.to_ical(
         rows, locale=locale, calendar_name=name, for_family=owner.role == Role.FAMILY
     )
+    calendars.stamp_fetch(found.feed, utcnow())
     audit.record(
         "export",
         actor=owner,

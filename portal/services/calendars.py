@@ -33,6 +33,9 @@ from . import audit
 
 # How far back a feed reaches: recent history stays visible in the calendar app.
 FEED_PAST_DAYS = 60
+# A calendar app polls every quarter hour or so: each poll is in the audit log, and the feed's
+# own "last fetched" stamp need not be rewritten more often than this.
+FEED_STAMP_EVERY = timedelta(minutes=5)
 
 
 def _hash(raw: str) -> str:
@@ -84,6 +87,7 @@ def _audit(user: User, action: str, ip: str | None) -> None:
 class FeedOwner:
     """Whose feed a token opens, and the language its events are written in."""
 
+    feed: CalendarFeed
     user: User
     language: str
 
@@ -102,8 +106,17 @@ def feed_owner(raw: str) -> FeedOwner | None:
     feed, record_language = row
     if not feed.user.active or feed.user.role not in (Role.CLIENT, Role.FAMILY):
         return None
-    feed.last_used_at = utcnow()
-    return FeedOwner(feed.user, _reader_language(feed.user, record_language))
+    return FeedOwner(feed, feed.user, _reader_language(feed.user, record_language))
+
+
+def stamp_fetch(feed: CalendarFeed, now: datetime) -> None:
+    """Remember when the feed was last fetched, at most once per ``FEED_STAMP_EVERY``.
+
+    Called once the feed is written, just before the commit: on SQLite the write takes the
+    database's write lock, and taken earlier it would be held while the calendar is built,
+    keeping every other writer waiting."""
+    if feed.last_used_at is None or now - feed.last_used_at >= FEED_STAMP_EVERY:
+        feed.last_used_at = now
 
 
 def appointments_for(user: User, *, since: datetime | None = None) -> list[Appointment]:
