@@ -135,9 +135,7 @@ def test_the_feed_follows_changes_at_each_fetch(client, agency, make_client):
     assert str(event["status"]) == "CANCELLED"
 
 
-def test_each_fetch_is_audited_and_the_feed_remembers_its_last_fetch(
-    client, agency, make_client
-):
+def test_each_fetch_is_audited_and_the_feed_remembers_its_last_fetch(client, agency, make_client):
     sign_in(client, agency.client_user)
     path = issue(client)
     feed = db.session.scalars(
