@@ -102,7 +102,7 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
+class _Remembered:
     """A Flask-Babel formatter that remembers what it wrote (the templates' filters, the
     report tables' figures).
 
@@ -112,23 +112,40 @@ def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
     never a value of the user's: the value is the key. ``None`` (Flask-Babel's "now") is
     never kept."""
 
-    @lru_cache(maxsize=4096, typed=True)
-    def formatted(value: Any, _spelling: str | None, format: Any, _locale: str, _zone: str) -> str:
-        return formatter(value, format)
+    def __init__(self, formatter: Callable[..., str]) -> None:
+        self._formatter = formatter
 
-    def remembered(value: Any = None, format: Any = None) -> str:
+        @lru_cache(maxsize=4096, typed=True)
+        def formatted(
+            value: Any, _spelling: str | None, format: Any, locale: str, _zone: str
+        ) -> str:
+            # Written in the language it is kept under, whatever the request's is now.
+            with flask_babel.force_locale(locale):
+                return formatter(value, format)
+
+        self._formatted = formatted
+
+    def __call__(self, value: Any = None, format: Any = None) -> str:
+        return self._write(value, format, str(get_locale()), str(get_timezone()))
+
+    def bound(self) -> Callable[..., str]:
+        """This formatter with the language and time zone of this moment looked up once, for
+        code that writes hundreds of figures at a time (a report's tables): asking
+        Flask-Babel for them cost more than the remembered text."""
+        locale, zone = str(get_locale()), str(get_timezone())
+        return lambda value=None, format=None: self._write(value, format, locale, zone)
+
+    def _write(self, value: Any, format: Any, locale: str, zone: str) -> str:
         if value is None:
-            return formatter(value, format)
+            return self._formatter(value, format)
         # 0.0 and -0.0, Decimal 1.5 and 1.50 are equal keys that may be written differently:
         # those are also keyed by repr.
         spelling = repr(value) if isinstance(value, (float, Decimal)) else None
-        return formatted(value, spelling, format, str(get_locale()), str(get_timezone()))
-
-    return remembered
+        return self._formatted(value, spelling, format, locale, zone)
 
 
-format_date = _remembered(flask_babel.format_date)
-format_datetime = _remembered(flask_babel.format_datetime)
-format_time = _remembered(flask_babel.format_time)
-format_percent = _remembered(flask_babel.format_percent)
-format_number = _remembered(flask_babel.format_decimal)
+format_date = _Remembered(flask_babel.format_date)
+format_datetime = _Remembered(flask_babel.format_datetime)
+format_time = _Remembered(flask_babel.format_time)
+format_percent = _Remembered(flask_babel.format_percent)
+format_number = _Remembered(flask_babel.format_decimal)

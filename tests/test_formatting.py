@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, render_template_string
 from wtforms import IntegerField
 
+from portal import i18n
 from portal.formutils import PortalForm
 from portal.labels import CLIENT_STATUS_LABELS
 from portal.templating import risk_badge, status_badge
@@ -97,3 +98,13 @@ def test_wtforms_own_messages_are_in_the_readers_language(app: Flask) -> None:
             messages[name] = form.age.errors[0]
     assert messages["en"] == "Not a valid integer value."
     assert messages["es"] == messages["es again"] != messages["en"]
+
+
+def test_a_report_writes_its_figures_in_the_language_of_its_request(app: Flask) -> None:
+    # The report tables look the language up once and write hundreds of figures with it.
+    with _request(app, SPANISH):
+        spanish = i18n.format_number.bound()
+        assert spanish(1234.5) == "1.234,5" and spanish(0.25, "#,##0.#") == "0,2"
+    with _request(app, ENGLISH):
+        assert i18n.format_number.bound()(1234.5) == "1,234.5"
+        assert spanish(98765.5) == "98.765,5"  # bound in Spanish, it stays Spanish

@@ -49,10 +49,14 @@ class ReportView:
 
 class Numbers:
     """Figures as text in the user's language: a page writes hundreds of them, mostly the
-    same few, and ``i18n.format_number`` formats each distinct one once for the process."""
+    same few, and ``i18n.format_number`` formats each distinct one once for the process (in
+    the language and time zone of the request, looked up once per report)."""
+
+    def __init__(self) -> None:
+        self._write = i18n.format_number.bound()
 
     def text(self, value: float, pattern: str | None = None) -> str:
-        return i18n.format_number(value, pattern)
+        return self._write(value, pattern)
 
     def integer(self, value: int) -> Cell:
         return Cell(str(value), self.text(value))
