@@ -102,6 +102,18 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+def _format_keys() -> tuple[str, str]:
+    """The language and time zone a remembered text is kept under, read once per request and
+    language: a page writes dozens of dates, and Flask-Babel looks each up in its context."""
+    locale = get_locale()
+    if not has_app_context():
+        return str(locale), str(get_timezone())
+    keys = g.get("_format_keys")
+    if keys is None or keys[0] is not locale:  # a new request, or force_locale
+        keys = g._format_keys = (locale, str(locale), str(get_timezone()))
+    return keys[1], keys[2]
+
+
 class _Remembered:
     """A Flask-Babel formatter that remembers what it wrote (the templates' filters, the
     report tables' figures).
@@ -126,7 +138,7 @@ class _Remembered:
         self._formatted = formatted
 
     def __call__(self, value: Any = None, format: Any = None) -> str:
-        return self._write(value, format, str(get_locale()), str(get_timezone()))
+        return self._write(value, format, *_format_keys())
 
     def bound(self) -> Callable[..., str]:
         """This formatter with the language and time zone of this moment looked up once, for

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, render_template_string
+from flask_babel import force_locale
 from wtforms import IntegerField
 
 from portal import i18n
@@ -108,3 +109,13 @@ def test_a_report_writes_its_figures_in_the_language_of_its_request(app: Flask) 
     with _request(app, ENGLISH):
         assert i18n.format_number.bound()(1234.5) == "1,234.5"
         assert spanish(98765.5) == "98.765,5"  # bound in Spanish, it stays Spanish
+
+
+def test_a_date_follows_a_language_forced_in_the_middle_of_a_request(app: Flask) -> None:
+    # An email to an English reader, sent while a Spanish page is being written.
+    day = date(2026, 3, 5)
+    with _request(app, SPANISH):
+        assert i18n.format_date(day, "long") == "5 de marzo de 2026"
+        with force_locale("en"):
+            assert i18n.format_date(day, "long") == "March 5, 2026"
+        assert i18n.format_date(day, "long") == "5 de marzo de 2026"
