@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from .. import policy
@@ -25,6 +25,7 @@ from ..models import (
     CLINICAL_ROLES,
     Appointment,
     AppointmentRequest,
+    CareTeamMember,
     Client,
     User,
     utcnow,
@@ -72,8 +73,39 @@ def _staff_members() -> list[StaffMember]:
     ]
 
 
-def _chosen_staff(staff: Sequence[StaffMember]) -> StaffMember:
-    wanted = request.args.get("staff", type=int)
+def _calendar_people(wanted: int | None) -> list[StaffMember]:
+    """Whose calendars the "Calendar of" list offers: mine, my supervisor's and my team's,
+    the people I supervise, the staff on the care teams and the case managers of the clients
+    I work with, and whoever the URL asks for. Not every clinician of the agency: at 20,000
+    clients that is 500 options on every calendar page (anyone's calendar still opens from
+    its URL)."""
+    me = current_user.id
+    mine = policy.regular_clients(current_user).with_only_columns(Client.id)
+    people = [
+        select(User.id).where(User.supervisor_id == me),
+        select(CareTeamMember.user_id).where(CareTeamMember.client_id.in_(mine)),
+        select(Client.primary_case_manager_id).where(Client.id.in_(mine)),
+    ]
+    if current_user.supervisor_id is not None:
+        people.append(select(User.id).where(User.supervisor_id == current_user.supervisor_id))
+    ids = [me] + ([current_user.supervisor_id] if current_user.supervisor_id else [])
+    if wanted is not None:
+        ids.append(wanted)
+    return [
+        StaffMember(*row)
+        for row in db.session.execute(
+            select(User.id, User.display_name)
+            .where(
+                or_(User.id.in_(ids), User.id.in_(union(*people))),
+                User.role.in_(CLINICAL_ROLES),
+                User.active.is_(True),
+            )
+            .order_by(func.lower(User.display_name))
+        )
+    ]
+
+
+def _chosen_staff(staff: Sequence[StaffMember], wanted: int | None) -> StaffMember:
     for member in staff:
         if member.id == wanted:
             return member
@@ -129,8 +161,9 @@ def appointment_index() -> Any:
     _require_scheduler()
     view = request.args.get("view", "week")
     view = view if view in VIEWS else "week"
-    staff = _staff_members()
-    person = _chosen_staff(staff)
+    wanted = request.args.get("staff", type=int)
+    staff = _calendar_people(wanted)
+    person = _chosen_staff(staff, wanted)
     day = _chosen_day()
     first, days, previous, following = _window(view, day)
     start, end = appointments.day_bounds(first, days, agency_zone())

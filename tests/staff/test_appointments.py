@@ -580,6 +580,46 @@ def test_the_week_shows_only_the_chosen_staff_members_appointments(client, agenc
     assert "Beatrice Second" in calendar_items(pat_week)[pats.id]
 
 
+def _calendar_choices(body: str) -> tuple[list[str], str]:
+    """The names the "Calendar of" list offers, and the one selected."""
+    field = re.search(
+        r'<select class="field__input" id="staff" name="staff">(.*?)</select>', body, re.S
+    )
+    assert field, "no Calendar of list"
+    options = re.findall(r"<option [^>]*>(.*?)</option>", field.group(1))
+    selected = re.findall(r"<option [^>]*selected[^>]*>(.*?)</option>", field.group(1))
+    return options, selected[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "offered"),
+    [
+        ("cm", ["Casey Manager (me)", "Dr Pat Psychiatrist", "Pia Peer", "Sam Supervisor"]),
+        ("team", ["Casey Manager", "Dr Pat Psychiatrist (me)", "Pia Peer"]),
+        ("supervisor", ["Casey Manager", "Dr Pat Psychiatrist", "Pia Peer", "Sam Supervisor (me)"]),
+    ],
+)
+def test_the_calendar_offers_the_people_one_works_with(client, agency, who, offered):
+    # Not every clinician of the agency: Cleo and Tess (another team), Nico and Theo (on no
+    # care team of these clients) are not offered.
+    sign_in(client, getattr(agency, who))
+    options, selected = _calendar_choices(page(client.get(A)))
+    assert options == offered
+    assert selected.endswith("(me)")
+
+
+def test_anyones_calendar_still_opens_from_its_address(client, agency, second):
+    visit = make_appointment(second, agency.not_team, starts_at=local(DAY, 11))
+    sign_in(client, agency.cm)
+    body = page(client.get(f"{A}?date={DAY.isoformat()}&staff={agency.not_team.id}"))
+    options, selected = _calendar_choices(body)
+    assert selected == "Nico Nurse" and "Nico Nurse" in options
+    assert set(calendar_items(body)) == {visit.id}
+    # An administrator is nobody's calendar: the address falls back to mine.
+    body = page(client.get(f"{A}?staff={agency.admin.id}"))
+    assert _calendar_choices(body)[1] == "Casey Manager (me)"
+
+
 def test_the_day_and_list_views_hold_their_own_window(client, agency):
     today = make_appointment(agency.own, agency.cm, starts_at=local(DAY, 9))
     tomorrow = make_appointment(agency.own, agency.cm, starts_at=local(DAY + timedelta(days=1), 9))
