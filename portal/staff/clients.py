@@ -169,9 +169,10 @@ def client_index() -> Response | str:
     size = int(current_app.config["CASELOAD_PAGE_SIZE"])
     today = i18n.agency_today()
     rows, total = _caseload_page(_caseload_query(f), f, size, today)
-    if not rows and total and f["page"] > 1:  # past the last page: show the last one
-        f["page"] = (total + size - 1) // size
-        rows, total = _caseload_page(_caseload_query(f), f, size, today)
+    if not rows and f["page"] > 1:  # past the last page: show the last one
+        f["page"] = max(1, (total + size - 1) // size)
+        if total:
+            rows, total = _caseload_page(_caseload_query(f), f, size, today)
     clients = [row.Client for row in rows]
     audit.record(
         "view",

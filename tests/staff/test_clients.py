@@ -491,4 +491,4 @@ def test_a_page_past_the_end_shows_the_last_page(client):
     last = page(client.get("/staff/clients?page=9"))
     assert len(shown(last)) == 5 and "Page 2 of 2" in last and "30 clients" in last
     nobody = page(client.get("/staff/clients?page=3&q=nobody-like-this", headers=HTMX))
-    assert shown(nobody) == [] and "No client matches" in nobody
+    assert shown(nobody) == [] and "No client matches" in nobody and "Page 3" not in nobody
