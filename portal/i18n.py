@@ -144,7 +144,7 @@ class _Remembered:
         """This formatter with the language and time zone of this moment looked up once, for
         code that writes hundreds of figures at a time (a report's tables): asking
         Flask-Babel for them cost more than the remembered text."""
-        locale, zone = str(get_locale()), str(get_timezone())
+        locale, zone = _format_keys()
         return lambda value=None, format=None: self._write(value, format, locale, zone)
 
     def _write(self, value: Any, format: Any, locale: str, zone: str) -> str:

@@ -62,12 +62,13 @@ class StaffMember(NamedTuple):
     display_name: str
 
 
-def _staff_members() -> list[StaffMember]:
+def _staff_members(*conditions: Any) -> list[StaffMember]:
+    """The active clinicians (those of them that meet ``conditions``), by name."""
     return [
         StaffMember(*row)
         for row in db.session.execute(
             select(User.id, User.display_name)
-            .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True))
+            .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True), *conditions)
             .order_by(func.lower(User.display_name))
         )
     ]
@@ -79,30 +80,19 @@ def _calendar_people(wanted: int | None) -> list[StaffMember]:
     I work with, and whoever the URL asks for. Not every clinician of the agency: at 20,000
     clients that is 500 options on every calendar page (anyone's calendar still opens from
     its URL)."""
-    me = current_user.id
     mine = policy.regular_clients(current_user).with_only_columns(Client.id)
+    ids = [current_user.id]
     people = [
-        select(User.id).where(User.supervisor_id == me),
+        select(User.id).where(User.supervisor_id == current_user.id),
         select(CareTeamMember.user_id).where(CareTeamMember.client_id.in_(mine)),
         select(Client.primary_case_manager_id).where(Client.id.in_(mine)),
     ]
     if current_user.supervisor_id is not None:
+        ids.append(current_user.supervisor_id)
         people.append(select(User.id).where(User.supervisor_id == current_user.supervisor_id))
-    ids = [me] + ([current_user.supervisor_id] if current_user.supervisor_id else [])
     if wanted is not None:
         ids.append(wanted)
-    return [
-        StaffMember(*row)
-        for row in db.session.execute(
-            select(User.id, User.display_name)
-            .where(
-                or_(User.id.in_(ids), User.id.in_(union(*people))),
-                User.role.in_(CLINICAL_ROLES),
-                User.active.is_(True),
-            )
-            .order_by(func.lower(User.display_name))
-        )
-    ]
+    return _staff_members(or_(User.id.in_(ids), User.id.in_(union(*people))))
 
 
 def _chosen_staff(staff: Sequence[StaffMember], wanted: int | None) -> StaffMember:

@@ -169,8 +169,9 @@ def client_index() -> Response | str:
     size = int(current_app.config["CASELOAD_PAGE_SIZE"])
     today = i18n.agency_today()
     rows, total = _caseload_page(_caseload_query(f), f, size, today)
-    if not rows and f["page"] > 1:  # past the last page: show the last one
-        f["page"] = max(1, (total + size - 1) // size)
+    pages = max(1, (total + size - 1) // size)
+    if f["page"] > pages:  # past the last page (the list shrank): show the last one
+        f["page"] = pages
         if total:
             rows, total = _caseload_page(_caseload_query(f), f, size, today)
     clients = [row.Client for row in rows]
@@ -189,7 +190,7 @@ def client_index() -> Response | str:
         "overdue_ids": {row.Client.id for row in rows if row.overdue},
         "next_times": {row.Client.id: row.next_at for row in rows if row.next_at is not None},
         "total": total,
-        "pages": max(1, (total + size - 1) // size),
+        "pages": pages,
         "f": f,
         "today": today,
         # The filter form is not part of the search results a partial request swaps in.
