@@ -42,6 +42,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
+from .. import db_setup
 from ..extensions import db
 from ..models import (
     CONTACT_TYPES,
@@ -828,9 +829,14 @@ def _run_all(f: ReportFilter, wanted: tuple[str, ...]) -> dict[str, list[Any]]:
     """The rows of these reports, from one statement per shape of figures they share."""
     values = _parameters(f)
     per_case_manager, monthly = _shared_statements(wanted, len(f.months))
+    by_case_manager = (
+        _run_per_case_manager(per_case_manager, values) if per_case_manager is not None else []
+    )
+    # The statements after it read date ranges: PostgreSQL must see the dates to plan them.
+    db_setup.plan_each_time()
     found = Figures(
         values,
-        _run_per_case_manager(per_case_manager, values) if per_case_manager is not None else [],
+        by_case_manager,
         {key: n for query in monthly for key, n in _run_monthly(query, values).items()},
     )
     return {report: BUILDERS[report](f, found) for report in wanted}
