@@ -335,13 +335,12 @@ def visible_to(query: Select[Any], user: User) -> Select[Any]:
     return query.where(or_(ProgressNote.status == "signed", ProgressNote.author_id == user.id))
 
 
-def with_people(query: Select[Any]) -> Select[Any]:
-    """Each note with its author, co-signature and client, joined into the same query."""
-    return query.options(
-        joinedload(ProgressNote.author),
-        joinedload(ProgressNote.cosignature),
-        joinedload(ProgressNote.client),
-    )
+# Each note with its author, co-signature and client, joined into the same query.
+PEOPLE = (
+    joinedload(ProgressNote.author),
+    joinedload(ProgressNote.cosignature),
+    joinedload(ProgressNote.client),
+)
 
 
 def authors_of(client: Client) -> list[User]:

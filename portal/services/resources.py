@@ -111,8 +111,13 @@ class DirectoryFilters:
 
 
 def search(f: DirectoryFilters) -> Select[Any]:
-    """The directory's query: words (accent- and case-blind) across name, description and
-    category, then the filters and the order."""
+    """The directory's query: ``matching`` in the chosen ``order``."""
+    return matching(f).order_by(*order(f))
+
+
+def matching(f: DirectoryFilters) -> Select[Any]:
+    """The entries that match: words (accent- and case-blind) across name, description and
+    category, then the filters."""
     query = select(Resource)
     if not f.include_retired:
         query = query.where(Resource.active.is_(True))
@@ -128,11 +133,16 @@ def search(f: DirectoryFilters) -> Select[Any]:
         )
     if f.walk_ins:
         query = query.where(Resource.walk_ins.is_(True))
+    return query
+
+
+def order(f: DirectoryFilters) -> tuple[Any, ...]:
+    """The directory's order: by name, by category then name, or the latest checked first."""
     if f.sort == "verified":
-        return query.order_by(Resource.last_verified_on.desc().nulls_last(), Resource.id)
+        return (Resource.last_verified_on.desc().nulls_last(), Resource.id)
     if f.sort == "category":
-        return query.order_by(Resource.category, func.lower(Resource.name), Resource.id)
-    return query.order_by(func.lower(Resource.name), Resource.id)
+        return (Resource.category, func.lower(Resource.name), Resource.id)
+    return (func.lower(Resource.name), Resource.id)
 
 
 # --- CSV ----------------------------------------------------------------------------------

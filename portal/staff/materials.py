@@ -9,7 +9,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -28,6 +27,7 @@ from ..material_policy import (
     may_write_materials,
 )
 from ..models import MATERIAL_AUDIENCES, MATERIAL_TOPICS, Client, Material, MaterialTranslation
+from ..paging import paginate, requested_page
 from ..services import materials
 from ..services.errors import DomainError, StaleEdit
 from . import bp
@@ -124,22 +124,18 @@ def material_index() -> Response:
     """The library: search by title, filter by topic and audience (one URL, two renderings)."""
     f = _filters()
     query = materials.library(f)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    rows = db.session.scalars(
-        query.options(selectinload(Material.translations))
-        .order_by(Material.slug, Material.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    paged = paginate(
+        query,
+        (Material.slug, Material.id),
+        size=PAGE_SIZE,
+        requested=requested_page(),
+        options=(selectinload(Material.translations),),
+    )
     locale = _locale()
     context = {
-        "rows": [(m, materials.pick_translation(m, locale)[0]) for m in rows],
-        "counts": materials.assignment_counts(m.id for m in rows),
-        "total": total,
-        "page": page,
-        "pages": pages,
+        **paged.context(),
+        "rows": [(m, materials.pick_translation(m, locale)[0]) for m in paged.rows],
+        "counts": materials.assignment_counts(m.id for m in paged.rows),
         "f": f,
         "languages": dict(_languages()),
         "may_write": may_write_materials(current_user),

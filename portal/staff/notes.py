@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
@@ -19,6 +19,7 @@ from ..formutils import choices
 from ..htmx import is_partial
 from ..labels import SECTION_LABELS
 from ..models import NOTE_FORMATS, Appointment, Client, ProgressNote, utcnow
+from ..paging import Paged, paginate, requested_page
 from ..services import care_plans, notes
 from ..services.errors import DomainError, StaleEdit
 from . import bp
@@ -409,17 +410,14 @@ def _filters() -> notes.NoteFilters:
     )
 
 
-def _page(query: Any) -> tuple[list[ProgressNote], int, int, int]:
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    rows = db.session.scalars(
-        notes.with_people(query)
-        .order_by(ProgressNote.contact_at.desc().nulls_last(), ProgressNote.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return list(rows), total, page, pages
+def _page(query: Any) -> Paged:
+    return paginate(
+        query,
+        (ProgressNote.contact_at.desc().nulls_last(), ProgressNote.id.desc()),
+        size=PAGE_SIZE,
+        requested=requested_page(),
+        options=notes.PEOPLE,
+    )
 
 
 def _list_response(template: str, partial: str, **context: Any) -> Response:
@@ -437,7 +435,7 @@ def note_index(client_id: int) -> Response:
     query = notes.visible_to(
         select(ProgressNote).where(ProgressNote.client_id == client.id), current_user
     )
-    rows, total, page, pages = _page(notes.filtered(query, f, zone=i18n.agency_zone()))
+    paged = _page(notes.filtered(query, f, zone=i18n.agency_zone()))
     _audit_view(client, "notes")
     db.session.commit()
     # The filters' choices are drawn only with the whole page; htmx swaps the results.
@@ -445,10 +443,7 @@ def note_index(client_id: int) -> Response:
     return _list_response(
         "staff/notes/index.html",
         "staff/notes/_results.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        **paged.context(),
         f=f,
         authors=notes.authors_of(client) if whole else [],
         goals=_goal_choices(client) if whole else [],
@@ -470,14 +465,11 @@ def my_notes() -> Response:
             policy.visible_clients(current_user).with_only_columns(Client.id)
         ),
     )
-    rows, total, page, pages = _page(notes.filtered(query, f, zone=i18n.agency_zone()))
+    paged = _page(notes.filtered(query, f, zone=i18n.agency_zone()))
     return _list_response(
         "staff/notes/mine.html",
         "staff/notes/_results.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        **paged.context(),
         f=f,
         authors=[],
         goals=[],

@@ -21,6 +21,7 @@ from ..htmx import is_partial
 from ..i18n import lazy_gettext as _l
 from ..labels import CLIENT_LANGUAGES, IMPORT_PROBLEM_LABELS
 from ..models import RESOURCE_CATEGORIES, Client, Resource
+from ..paging import paginate, requested_page
 from ..services import referrals, resources
 from ..services.errors import DomainError
 from . import bp
@@ -65,16 +66,11 @@ def _filters() -> resources.DirectoryFilters:
 def resource_index() -> Response:
     """The directory (one URL, two renderings: the results alone for htmx)."""
     f = _filters()
-    query = resources.search(f)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    paged = paginate(
+        resources.matching(f), resources.order(f), size=PAGE_SIZE, requested=requested_page()
+    )
     context = {
-        "rows": rows,
-        "total": total,
-        "page": page,
-        "pages": pages,
+        **paged.context(),
         "f": f,
         "languages": _languages(),
         "today": i18n.agency_today(),

@@ -151,6 +151,25 @@ def test_markdown_keeps_the_structure_writers_need():
 # ---- The library: one URL, two renderings ------------------------------------------------
 
 
+def test_the_library_pages_by_25_and_a_page_past_the_end_shows_the_last(client, agency):
+    for n in range(27):
+        make_material(agency.admin, f"Leaflet {n:02d}")
+    sign_in(client, agency.team)
+
+    first = client.get(INDEX, query_string={"q": "Leaflet"}, headers=HTMX)
+    assert titles(first) == [f"Leaflet {n:02d}" for n in range(25)]
+    assert "27 materials" in page(first) and "Page 1 of 2" in page(first)
+    second = client.get(INDEX, query_string={"q": "Leaflet", "page": 2}, headers=HTMX)
+    assert titles(second) == ["Leaflet 25", "Leaflet 26"]
+    assert "27 materials" in page(second) and "Page 2 of 2" in page(second)
+    past = client.get(INDEX, query_string={"q": "Leaflet", "page": 9}, headers=HTMX)
+    assert titles(past) == titles(second) and "Page 2 of 2" in page(past)
+    nothing = client.get(INDEX, query_string={"q": "no such leaflet", "page": 3}, headers=HTMX)
+    assert "0 materials" in page(nothing) and "No material matches." in page(nothing)
+    empty = client.get(INDEX, query_string={"q": "no such leaflet"}, headers=HTMX)
+    assert "0 materials" in page(empty) and "Page 1 of" not in page(empty)
+
+
 def test_the_library_lists_searches_and_filters(client, agency):
     make_material(agency.admin, "Understanding worry", es_title="Entender la preocupación")
     make_material(agency.admin, "Caring for a carer", topic="wellbeing", audience="family")
