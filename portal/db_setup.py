@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from flask import Flask
@@ -72,7 +72,7 @@ def plan_each_time() -> None:
     _plan_cache_mode("force_custom_plan")
 
 
-def _plan_cache_mode(mode: str) -> None:
+def _plan_cache_mode(mode: Literal["force_generic_plan", "force_custom_plan"]) -> None:
     """``SET LOCAL``: the setting ends with the transaction (SQLite has no plan cache)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
