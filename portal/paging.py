@@ -39,18 +39,23 @@ def paginate(
     size: int,
     requested: int,
     options: Sequence[ExecutableOption] = (),
+    columns: Sequence[Any] = (),
 ) -> Paged:
     """Page ``requested`` of the rows of ``query`` (a ``select`` of one model with its
     filters) in this ``order``, ``size`` to a page, each loaded with ``options``.
+
+    ``columns`` (labelled SQL about each row, such as a correlated subquery) are read for
+    the page's rows only; with them, each of the rows is a result row of the model and these
+    columns, else the model alone.
 
     One statement: a subquery picks the page's ids in order, with a window count of every
     row taken before the cut; the page's rows are then read by id, so the whole list is
     counted on its ids alone. A page past the end (the list shrank since the link was drawn)
     shows the last page; only then does it take a count and a second statement."""
-    rows, total = _cut(query, order, size, requested, options)
+    rows, total = _cut(query, order, size, requested, options, columns)
     pages = max(1, (total + size - 1) // size)
     if requested > pages and total:
-        rows, total = _cut(query, order, size, pages, options)
+        rows, total = _cut(query, order, size, pages, options, columns)
     return Paged(rows, total, min(requested, pages), pages)
 
 
@@ -60,6 +65,7 @@ def _cut(
     size: int,
     page: int,
     options: Sequence[ExecutableOption],
+    columns: Sequence[Any],
 ) -> tuple[list[Any], int]:
     model = query.column_descriptions[0]["entity"]
     picked = (
@@ -70,13 +76,13 @@ def _cut(
         .subquery("picked")
     )
     found = db.session.execute(
-        select(model, picked.c.total)
+        select(model, *columns, picked.c.total)
         .join(picked, picked.c.id == model.id)
         .options(*options)
         .order_by(*order)
     ).all()
     if found:
-        return [row[0] for row in found], int(found[0].total)
+        return [row if columns else row[0] for row in found], int(found[0].total)
     if page == 1:
         return [], 0
     # An empty later page tells nothing of the rows before it.

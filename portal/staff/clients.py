@@ -39,6 +39,7 @@ from ..models import (
     utcnow,
 )
 from ..navigation import safe_next
+from ..paging import paginate
 from ..services import (
     appointments,
     audit,
@@ -166,14 +167,20 @@ def client_index() -> Response | str:
     if not policy.may_list_clients(current_user):
         abort(403)  # administrators never list clients
     f = _filters()
-    size = int(current_app.config["CASELOAD_PAGE_SIZE"])
     today = i18n.agency_today()
-    rows, total = _caseload_page(_caseload_query(f), f, size, today)
-    pages = max(1, (total + size - 1) // size)
-    if f["page"] > pages:  # past the last page (the list shrank): show the last one
-        f["page"] = pages
-        if total:
-            rows, total = _caseload_page(_caseload_query(f), f, size, today)
+    paged = paginate(
+        _caseload_query(f),
+        _caseload_order(f),
+        size=int(current_app.config["CASELOAD_PAGE_SIZE"]),
+        requested=f["page"],
+        options=(joinedload(Client.primary_case_manager),),
+        # Read for the page's 25 clients only: on every row before the cut they cost 5 ms.
+        columns=(
+            care_plans.review_overdue(Client.id, today).label("overdue"),
+            appointments.next_time(Client.id, utcnow()).label("next_at"),
+        ),
+    )
+    f["page"], rows = paged.page, paged.rows
     clients = [row.Client for row in rows]
     audit.record(
         "view",
@@ -189,8 +196,8 @@ def client_index() -> Response | str:
         "clients": clients,
         "overdue_ids": {row.Client.id for row in rows if row.overdue},
         "next_times": {row.Client.id: row.next_at for row in rows if row.next_at is not None},
-        "total": total,
-        "pages": pages,
+        "total": paged.total,
+        "pages": paged.pages,
         "f": f,
         "today": today,
         # The filter form is not part of the search results a partial request swaps in.
@@ -203,35 +210,10 @@ def client_index() -> Response | str:
     return response
 
 
-def _caseload_page(query: Any, f: dict[str, Any], size: int, today: date) -> tuple[Any, int]:
-    """One page of the caseload in one statement: each client with their case manager,
-    whether a plan review is overdue and their next appointment, and the number of clients
-    the filters match (counted over the whole list before the page is cut; 0 when the page
-    lies past the end). The page's ids are picked first, so the review and the appointment
-    are read for its clients only."""
+def _caseload_order(f: dict[str, Any]) -> tuple[Any, ...]:
+    """The caseload's order: the chosen sort (newest first for "newest"), then the id."""
     sort = SORTS[f["sort"]]()
-    order = ((desc(sort) if f["sort"] == "newest" else asc(sort)).nulls_last(), Client.id)
-    picked = (
-        query.with_only_columns(Client.id, func.count().over().label("total"))
-        .order_by(*order)
-        .limit(size)
-        .offset((f["page"] - 1) * size)
-        .subquery("picked")
-    )
-    rows = db.session.execute(
-        select(
-            Client,
-            care_plans.review_overdue(Client.id, today).label("overdue"),
-            appointments.next_time(Client.id, utcnow()).label("next_at"),
-            picked.c.total,
-        )
-        .join(picked, picked.c.id == Client.id)
-        .options(joinedload(Client.primary_case_manager))
-        .order_by(*order)
-    ).all()
-    if rows:
-        return rows, int(rows[0].total)
-    return rows, db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return ((desc(sort) if f["sort"] == "newest" else asc(sort)).nulls_last(), Client.id)
 
 
 def _filter_case_managers() -> list[User]:
