@@ -65,19 +65,14 @@ def _conditions(filters: UserFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# The account list's order (by name) and what each row shows alongside (the supervisor).
+ORDER = (func.lower(User.display_name), User.id)
+WITH_SUPERVISOR = (joinedload(User.supervisor),)
+
+
 def search(filters: UserFilters) -> Select[User]:
-    """Accounts matching the filters, by name, with each one's supervisor loaded alongside."""
-    return (
-        select(User)
-        .options(joinedload(User.supervisor))
-        .where(*_conditions(filters))
-        .order_by(func.lower(User.display_name), User.id)
-    )
-
-
-def count(filters: UserFilters) -> int:
-    """How many accounts the filters find."""
-    return int(db.session.scalar(select(func.count(User.id)).where(*_conditions(filters))) or 0)
+    """Accounts matching the filters (``ORDER`` sorts them)."""
+    return select(User).where(*_conditions(filters))
 
 
 def locked_ids(people: Sequence[User]) -> set[int]:

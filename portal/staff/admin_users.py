@@ -34,6 +34,7 @@ from ..formutils import choices
 from ..htmx import is_partial
 from ..labels import ROLE_LABELS
 from ..models import STAFF_ROLES, Role, User
+from ..paging import paginate, requested_page
 from ..services import admin_users, audit
 from ..services.admin_users import AdminRefused, UserFilters
 from ..services.mail import send_message
@@ -107,20 +108,18 @@ def _filters() -> UserFilters:
 def user_index() -> Response:
     """Every account, searched by name or email, filtered by role and state, paged."""
     f = _filters()
-    total = admin_users.count(f)
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    rows = db.session.scalars(
-        admin_users.search(f).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    paged = paginate(
+        admin_users.search(f),
+        admin_users.ORDER,
+        size=PAGE_SIZE,
+        requested=requested_page(),
+        options=admin_users.WITH_SUPERVISOR,
+    )
     template = "staff/admin/users/_rows.html" if is_partial() else "staff/admin/users/index.html"
     body = render_template(
         template,
-        rows=rows,
-        locked=admin_users.locked_ids(rows),
-        total=total,
-        page=page,
-        pages=pages,
+        **paged.context(),
+        locked=admin_users.locked_ids(paged.rows),
         f=f,
         roles=ROLE_LABELS,
     )
