@@ -8,16 +8,20 @@ the user may not see, exactly as for what does not exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NoReturn
+from functools import cache
+from typing import Any, NoReturn, cast
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     exists,
     false,
     or_,
@@ -52,6 +56,7 @@ from .models import (
     User,
 )
 from .models import utcnow as _utcnow
+from .models.base import UTCDateTime
 from .services import audit
 
 AREA_ROLES: dict[str, frozenset[str]] = {
@@ -201,6 +206,83 @@ def visible_clients(user: User) -> Select[Client]:
     return select(Client).where(_client_condition(user))
 
 
+@dataclass(frozen=True)
+class _Anyone:
+    """Whoever has this role, while a statement is built for everyone with it: the policy
+    reads only the role and the id, and the id is the bound parameter ``user_id``."""
+
+    role: str
+    id: Any = field(default_factory=lambda: bindparam("user_id", type_=Integer()))
+
+
+def anyone_with(role: str) -> User:
+    """A stand-in for every user with ``role``, to build a statement once for all of them:
+    run it with ``user_id`` (and ``now``, for ``visible_client_ids(..., at=moment("now"))``)."""
+    return cast(User, _Anyone(role))
+
+
+def moment(name: str) -> Any:
+    """A bound parameter for a point in time, for statements built with ``anyone_with``."""
+    return bindparam(name, type_=UTCDateTime())
+
+
+def visible_clients_for_role(role: str) -> Select[Client]:
+    """``visible_clients`` for everyone with ``role``, to build a statement once for all of
+    them: run it with ``user_id`` and, for clinical staff, ``now`` (an emergency access counts
+    until it expires, so the time is a parameter, never the moment it was built). Family
+    consents and administrators have no such statement."""
+    anyone = anyone_with(role)
+    if role in CLINICAL_ROLES:
+        return select(Client).where(Client.id.in_(visible_client_ids(anyone, at=moment("now"))))
+    if role == Role.CLIENT:
+        return visible_clients(anyone)
+    raise ValueError(f"no statement for every {role}")
+
+
+@cache
+def _one_client(role: str) -> Select[Any]:
+    """The record's client for clinical staff of ``role`` (with its case manager, whoever set
+    the risk, and the newest emergency access in force), when ``user_id`` may open it at
+    ``now``; run with ``client_id``, ``user_id`` and ``now``.
+
+    Every record page starts here. Building this union of the caseload, care team, team and
+    emergency lookups took longer than running it, so it is built once per role for the
+    process; the ids and the time are bound parameters, so no user's values are kept."""
+    anyone = anyone_with(role)
+    newest = (
+        select(EmergencyAccess.id)
+        .where(
+            EmergencyAccess.client_id == Client.id,
+            EmergencyAccess.user_id == anyone.id,
+            EmergencyAccess.expires_at > moment("now"),
+        )
+        .order_by(EmergencyAccess.expires_at.desc())
+        .limit(1)
+        .correlate(Client)
+        .scalar_subquery()
+    )
+    return (
+        visible_clients_for_role(role)
+        .add_columns(newest)
+        .where(Client.id == bindparam("client_id", type_=Integer()))
+        .options(joinedload(Client.primary_case_manager), joinedload(Client.risk_set_by))
+    )
+
+
+@cache
+def _own_record() -> Select[Client]:
+    """``own_record``'s statement, built once for the process: run with ``user_id``."""
+    return visible_clients_for_role(Role.CLIENT)
+
+
+def own_record(user: User) -> Client | None:
+    """A client's own record; None for anyone else (only a client has one)."""
+    if user.role != Role.CLIENT:
+        return None
+    client: Client | None = db.session.scalar(_own_record(), {"user_id": user.id})
+    return client
+
+
 def visible_client_ids(user: User, *, at: Any = None) -> Any:
     """The ids of the clients ``visible_clients`` lets the user open, as a selectable: for
     clinical staff their own and those opened by an emergency access still in force at ``at``
@@ -218,9 +300,14 @@ def visible_client_ids(user: User, *, at: Any = None) -> Any:
 
 def get_client_or_404(client_id: int, *, for_user: User) -> Client:
     """Load one client the user may see; 404 for one they may not, as for one that is missing."""
-    client: Client | None = db.session.scalars(
-        visible_clients(for_user).where(Client.id == client_id)
-    ).first()
+    client: Client | None
+    if for_user.role in CLINICAL_ROLES:
+        client = db.session.scalars(
+            _one_client(for_user.role),
+            {"client_id": client_id, "user_id": for_user.id, "now": _utcnow()},
+        ).first()
+    else:
+        client = db.session.scalars(visible_clients(for_user).where(Client.id == client_id)).first()
     if client is None:
         if db.session.get(Client, client_id) is not None:
             # Someone asked for a record they may not see: the log keeps that, the answer does not.
@@ -313,26 +400,17 @@ def open_record_or_404(client_id: int, *, for_user: User) -> tuple[Client, Emerg
     with its case manager and whoever set the risk, and the emergency access in force when
     only broken glass opens the record (as ``emergency_access_for``). One query unless the
     user holds such an access."""
-    query: Any = (
-        visible_clients(for_user)
-        .where(Client.id == client_id)
-        .options(joinedload(Client.primary_case_manager), joinedload(Client.risk_set_by))
-    )
     if for_user.role in CLINICAL_ROLES:
-        newest = (
-            select(EmergencyAccess.id)
-            .where(
-                EmergencyAccess.client_id == Client.id,
-                EmergencyAccess.user_id == for_user.id,
-                EmergencyAccess.expires_at > _utcnow(),
-            )
-            .order_by(EmergencyAccess.expires_at.desc())
-            .limit(1)
-            .correlate(Client)
-            .scalar_subquery()
-        )
-        query = query.add_columns(newest)
-    row = db.session.execute(query).first()
+        row: Any = db.session.execute(
+            _one_client(for_user.role),
+            {"client_id": client_id, "user_id": for_user.id, "now": _utcnow()},
+        ).first()
+    else:
+        row = db.session.execute(
+            visible_clients(for_user)
+            .where(Client.id == client_id)
+            .options(joinedload(Client.primary_case_manager), joinedload(Client.risk_set_by))
+        ).first()
     if row is None:
         if db.session.get(Client, client_id) is not None:
             # Someone asked for a record they may not see: the log keeps that, the answer does not.
@@ -408,9 +486,18 @@ def may_review_emergency_access(user: User) -> bool:
     return user.role == Role.SUPERVISOR
 
 
+@cache
+def _child(model: Any) -> Select[Any]:
+    """``_child_or_404``'s statement for one kind of row, built once for the process."""
+    return select(model).where(
+        model.id == bindparam("child_id", type_=Integer()),
+        model.client_id == bindparam("client_id", type_=Integer()),
+    )
+
+
 def _child_or_404(model: Any, child_id: int, client: Client) -> Any:
     """A row that belongs to a client already loaded through the policy, or 404."""
-    row = db.session.scalar(select(model).where(model.id == child_id, model.client_id == client.id))
+    row = db.session.scalar(_child(model), {"child_id": child_id, "client_id": client.id})
     if row is None:
         abort(404)
     return row

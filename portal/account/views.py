@@ -15,7 +15,6 @@ from ..auth.web import begin_session, client_ip, current_session
 from ..extensions import db
 from ..formutils import choices
 from ..i18n import agency_today, language_choices
-from ..models import Client, Role
 from ..navigation import safe_next
 from ..services import mfa, passwords, profile, sessions, users
 from . import bp
@@ -79,14 +78,6 @@ def index() -> str | Response | tuple[str, int]:
     return _index_page(form), 422 if form.errors else 200
 
 
-def _own_record() -> Client | None:
-    """A client's own record, whose contact details they may change."""
-    if current_user.role != Role.CLIENT:
-        return None
-    record: Client | None = db.session.scalar(policy.visible_clients(current_user))
-    return record
-
-
 def _preferences_form(**kwargs: Any) -> PreferencesForm:
     form = PreferencesForm(**kwargs)
     form.locale.choices = choices(language_choices())
@@ -99,7 +90,7 @@ def _index_page(
     contact: ContactForm | None = None,
     preferences: PreferencesForm | None = None,
 ) -> str:
-    record = _own_record()
+    record = policy.own_record(current_user)
     if contact is None and record is not None:
         contact = ContactForm(formdata=None, phone=record.phone, contact_email=record.email)
     if preferences is None:
@@ -123,7 +114,7 @@ def _index_page(
 @bp.route("/contact", methods=["POST"])
 def contact() -> str | Response | tuple[str, int]:
     """A client changes the phone and email on their record; their case manager is told."""
-    record = _own_record()
+    record = policy.own_record(current_user)
     if record is None:
         abort(404)
     form = ContactForm()

@@ -21,7 +21,7 @@ from . import client_bp, family_bp
 
 def own_client() -> Client:
     """The signed-in client's own record (there is exactly one, or the page is missing)."""
-    client = db.session.scalar(policy.visible_clients(current_user))
+    client = policy.own_record(current_user)
     if client is None:
         abort(404)
     return client

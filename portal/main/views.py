@@ -42,8 +42,8 @@ def get_help() -> str:
     """Get help now: the 988 Lifeline and the agency crisis line, signed in or not; a signed-in
     client also sees the steps and people they pinned from their safety plan."""
     pinned: list[dict[str, str]] = []
-    if current_user.is_authenticated and policy.may_enter(current_user, "client"):
-        client = db.session.scalar(policy.visible_clients(current_user))
+    if current_user.is_authenticated:
+        client = policy.own_record(current_user)
         if client is not None:
             pinned = safety_plans.pinned_items(safety_plans.current(client))
     return render_template("main/help.html", pinned=pinned)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -206,15 +206,6 @@ class _Statements:
     referrals: Select[Any]
 
 
-@dataclass(frozen=True)
-class _Anyone:
-    """Whoever has this role, while their statements are built: the policy reads only the role
-    and the id, and the id is the bound parameter ``user_id``."""
-
-    role: str
-    id: Any = field(default_factory=lambda: bindparam("user_id", type_=Integer()))
-
-
 _BUILT: dict[str, _Statements] = {}
 
 
@@ -225,16 +216,12 @@ def _statements(role: str) -> _Statements:
     return built
 
 
-def _moment(name: str) -> Any:
-    return bindparam(name, type_=UTCDateTime())
-
-
 def _day(name: str) -> Any:
     return bindparam(name, type_=Date())
 
 
 def _build(role: str) -> _Statements:
-    anyone = cast(User, _Anyone(role))
+    anyone = policy.anyone_with(role)
     mine = policy.regular_clients(anyone).with_only_columns(Client.id)
     return _Statements(
         figures=_figures(anyone),
@@ -278,7 +265,7 @@ def _figures(user: User) -> Select[Any]:
         *(func.count(case((Client.status == s, 1))) for s in CLIENT_STATUSES),
         notes.cosign_count_query(user, mine.with_only_columns(Client.id)).scalar_subquery(),
         appointments.waiting_for_outcome_count_query(
-            user, AWAITING_OUTCOME_MAX, now=_moment("now")
+            user, AWAITING_OUTCOME_MAX, now=policy.moment("now")
         ).scalar_subquery(),
     ]
     return mine.with_only_columns(*columns)
@@ -327,7 +314,7 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
     """Every simple list of the dashboard in one statement, ordered by list and position."""
     # Both sets are read once for the whole statement, not once per list.
     mine = select(mine.cte("mine").c.id)
-    visible = select(policy.visible_client_ids(user, at=_moment("now")).cte("visible").c[0])
+    visible = select(policy.visible_client_ids(user, at=policy.moment("now")).cte("visible").c[0])
     parts = [
         _panel(
             "high_risk",
@@ -385,7 +372,9 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
         ),
         _panel(
             "check_ins",
-            check_ins.critical_recent_query(mine, _moment("critical_since")).with_only_columns(
+            check_ins.critical_recent_query(
+                mine, policy.moment("critical_since")
+            ).with_only_columns(
                 Assessment.id.label("id"),
                 Assessment.client_id.label("client_id"),
                 Assessment.administered_at.label("at"),
@@ -405,8 +394,8 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
                 Appointment.status.label("status"),
             ).where(
                 Appointment.staff_id == user.id,
-                Appointment.starts_at >= _moment("day_start"),
-                Appointment.starts_at < _moment("day_end"),
+                Appointment.starts_at >= policy.moment("day_start"),
+                Appointment.starts_at < policy.moment("day_end"),
             ),
             Appointment.starts_at,
             Appointment.id,
@@ -485,7 +474,7 @@ def _threads(
     ).where(MessageThread.client_id.in_(client_ids), MessageThread.awaiting_team.is_(True))
     if late_only:
         # The team's conversations, not every one of the agency older than that.
-        query = query.where(unindexed(MessageThread.last_message_at) < _moment("late"))
+        query = query.where(unindexed(MessageThread.last_message_at) < policy.moment("late"))
     return _panel(panel, query, *order, limit=limit)
 
 
@@ -568,7 +557,7 @@ def _no_show(user: User) -> Select[Any]:
         .join(Client, Client.id == Appointment.client_id)
         .where(
             Client.primary_case_manager_id.in_(select(User.id).where(people)),
-            Appointment.starts_at >= _moment("attendance_since"),
+            Appointment.starts_at >= policy.moment("attendance_since"),
         )
         .group_by(Client.primary_case_manager_id)
         .subquery()
