@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -31,6 +31,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.base import UTCDateTime
 from . import audit, tasks
 from .errors import DomainError, IllegalTransition, StaleEdit
 
@@ -668,18 +669,25 @@ def calendar(
     return [(appointment, bool(seen)) for appointment, seen in rows]
 
 
+# The client's home shows the next appointment on every visit: built once for the process,
+# run with ``client_id`` and ``now``.
+_NEXT_FOR = (
+    select(Appointment)
+    .options(joinedload(Appointment.staff))
+    .where(
+        Appointment.client_id == bindparam("client_id", type_=Integer()),
+        Appointment.status == "scheduled",
+        Appointment.starts_at > bindparam("now", type_=UTCDateTime()),
+    )
+    .order_by(Appointment.starts_at)
+    .limit(1)
+)
+
+
 def next_for(client: Client) -> Appointment | None:
     """The client's next scheduled appointment."""
     result: Appointment | None = db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.staff))
-        .where(
-            Appointment.client_id == client.id,
-            Appointment.status == "scheduled",
-            Appointment.starts_at > utcnow(),
-        )
-        .order_by(Appointment.starts_at)
-        .limit(1)
+        _NEXT_FOR, {"client_id": client.id, "now": utcnow()}
     ).first()
     return result
 

@@ -14,13 +14,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone
-from sqlalchemy import or_, select, update
+from sqlalchemy import Integer, Select, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,6 +30,7 @@ from ..extensions import db
 from ..i18n import agency_zone
 from ..labels import APPOINTMENT_KIND_LABELS
 from ..models import Appointment, CalendarFeed, Client, Role, User, utcnow
+from ..models.base import UTCDateTime
 from . import audit
 
 # How far back a feed reaches: recent history stays visible in the calendar app.
@@ -42,13 +44,16 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# The client's appointments page shows their feed: built once, run with ``user_id``.
+_CURRENT_FEED = select(CalendarFeed).where(
+    CalendarFeed.user_id == bindparam("user_id", type_=Integer()),
+    CalendarFeed.revoked_at.is_(None),
+)
+
+
 def current_feed(user: User) -> CalendarFeed | None:
     """The user's feed in force, if they have one."""
-    feed: CalendarFeed | None = db.session.scalar(
-        select(CalendarFeed).where(
-            CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None)
-        )
-    )
+    feed: CalendarFeed | None = db.session.scalar(_CURRENT_FEED, {"user_id": user.id})
     return feed
 
 
@@ -144,25 +149,36 @@ def feed_appointments(user: User) -> list[Appointment]:
     return appointments_for(user, since=utcnow() - timedelta(days=FEED_PAST_DAYS))
 
 
+@cache
+def _client_appointments(past: int) -> Select[Any]:
+    """``client_appointments``' statement, built once for the process (the client's
+    appointments page runs it): run with ``client_id`` and ``now``."""
+    client_id = bindparam("client_id", type_=Integer())
+    now = bindparam("now", type_=UTCDateTime())
+    recent = (
+        select(Appointment.id)
+        .where(Appointment.client_id == client_id, Appointment.ends_at <= now)
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(past)
+    )
+    return (
+        select(Appointment)
+        .options(joinedload(Appointment.staff))
+        .where(
+            Appointment.client_id == client_id,
+            or_(Appointment.ends_at > now, Appointment.id.in_(recent)),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+
+
 def client_appointments(
     client: Client, *, now: datetime, past: int
 ) -> tuple[list[Appointment], list[Appointment]]:
     """The client's appointments not over yet (soonest first) and the latest ``past`` ones
     that are (newest first), in one statement however long their history."""
-    recent = (
-        select(Appointment.id)
-        .where(Appointment.client_id == client.id, Appointment.ends_at <= now)
-        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
-        .limit(past)
-    )
     rows = db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.staff))
-        .where(
-            Appointment.client_id == client.id,
-            or_(Appointment.ends_at > now, Appointment.id.in_(recent)),
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
+        _client_appointments(past), {"client_id": client.id, "now": now}
     ).all()
     for appointment in rows:
         set_committed_value(appointment, "client", client)

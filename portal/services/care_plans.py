@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -79,14 +79,22 @@ def versions(client: Client) -> list[CarePlan]:
     )
 
 
+# The plan in force is read on most pages of a record and of the client's portal: the
+# statement is built once for the process and run with ``client_id``.
+_IN_FORCE = (
+    select(CarePlan)
+    .where(
+        CarePlan.client_id == bindparam("client_id", type_=Integer()), CarePlan.status == "active"
+    )
+    .order_by(CarePlan.number.desc())
+    .limit(1)
+)
+
+
 def in_force(client: Client) -> CarePlan | None:
     """The signed (and, where required, approved) version the client works to."""
-    return db.session.scalar(
-        select(CarePlan)
-        .where(CarePlan.client_id == client.id, CarePlan.status == "active")
-        .order_by(CarePlan.number.desc())
-        .limit(1)
-    )
+    plan: CarePlan | None = db.session.scalar(_IN_FORCE, {"client_id": client.id})
+    return plan
 
 
 def draft(client: Client) -> CarePlan | None:
@@ -261,8 +269,9 @@ def latest_progress(client: Client, keys: list[str]) -> dict[str, list[GoalProgr
     return found
 
 
-def review_overdue_condition(today: date) -> Any:
-    """SQL: a signed plan still standing whose review date has passed."""
+def review_overdue_condition(today: date | Any) -> Any:
+    """SQL: a signed plan still standing whose review date has passed (``today`` may be a
+    bound parameter)."""
     return (
         CarePlan.status.in_(("active", "awaiting_approval")),
         CarePlan.review_due_on < today,
@@ -281,7 +290,7 @@ def overdue_reviews(client_ids: Any, today: date, limit: int = 20) -> list[tuple
     return [(plan, client) for plan, client in rows]
 
 
-def review_overdue(client_id: Any, today: date) -> Any:
+def review_overdue(client_id: Any, today: date | Any) -> Any:
     """SQL: whether the client ``client_id`` (a column of the outer statement) has a plan
     review overdue, as a column of a list page's statement."""
     return (

@@ -188,8 +188,9 @@ def due_for(client: Client, today: date) -> list[CheckIn]:
     )
 
 
-def due_count_query(client: Client, today: date) -> Select[Any]:
-    """How many check-ins wait for the client now, as a statement to combine with others."""
+def due_count_query(client: Client, today: date | Any) -> Select[Any]:
+    """How many check-ins wait for the client now, as a statement to combine with others
+    (``today`` may be a bound parameter)."""
     return (
         select(func.count())
         .select_from(CheckIn)

@@ -4,25 +4,27 @@ steps and newest progress in one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Date, Integer, Select, bindparam, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .. import policy
 from ..extensions import db
-from ..models import CarePlan, CareTeamMember, Client, Goal, GoalProgress, User
+from ..models import CarePlan, CareTeamMember, Client, Goal, GoalProgress, Role, User
 from . import appointments, check_ins, materials, messages
 
 
-def own_client_with_team(user: User) -> Client | None:
-    """The signed-in client's record with their case manager and care team (each member
-    with their account, in the order they joined the team), in one statement."""
+@cache
+def _with_team() -> Select[Any]:
+    """``own_client_with_team``'s statement, built once for the process: run with the
+    client's account as ``user_id``."""
     member = aliased(User)
-    query = (
-        policy.visible_clients(user)
+    return (
+        policy.visible_clients_for_role(Role.CLIENT)
         .outerjoin(Client.care_team)
         .outerjoin(member, CareTeamMember.user)
         .options(
@@ -31,7 +33,14 @@ def own_client_with_team(user: User) -> Client | None:
         )
         .order_by(Client.id, CareTeamMember.id)
     )
-    client: Client | None = db.session.scalars(query).unique().first()
+
+
+def own_client_with_team(user: User) -> Client | None:
+    """The signed-in client's record with their case manager and care team (each member
+    with their account, in the order they joined the team), in one statement."""
+    if user.role != Role.CLIENT:
+        raise ValueError("only a client has a record of their own")
+    client: Client | None = db.session.scalars(_with_team(), {"user_id": user.id}).unique().first()
     return client
 
 
@@ -45,16 +54,33 @@ class HomeCounts:
     new_materials: int
 
 
+@dataclass(frozen=True)
+class _AnyClient:
+    """Whichever client's home is shown, while its counts are built: the parts read only the
+    id, the bound parameter ``client_id``."""
+
+    id: Any = field(default_factory=lambda: bindparam("client_id", type_=Integer()))
+
+
+@cache
+def _home_counts() -> Select[Any]:
+    """``home_counts``' statement, built once for the process (every client home runs it):
+    run with ``client_id``, ``user_id`` (the client's account) and ``today``."""
+    client = cast(Client, _AnyClient())
+    reader = policy.anyone_with(Role.CLIENT)
+    return select(
+        appointments.open_request_count_query(client).scalar_subquery(),
+        messages.unread_count_query(reader, [client.id], kind="client").scalar_subquery(),
+        check_ins.due_count_query(client, bindparam("today", type_=Date())).scalar_subquery(),
+        materials.unread_count_query(client, reader_id=reader.id).scalar_subquery(),
+    )
+
+
 def home_counts(client: Client, user: User, today: date) -> HomeCounts:
     """The client's open requests, unread conversations, check-ins due and new readings,
     counted in one statement."""
     row = db.session.execute(
-        select(
-            appointments.open_request_count_query(client).scalar_subquery(),
-            messages.unread_count_query(user, [client.id], kind="client").scalar_subquery(),
-            check_ins.due_count_query(client, today).scalar_subquery(),
-            materials.unread_count_query(client).scalar_subquery(),
-        )
+        _home_counts(), {"client_id": client.id, "user_id": user.id, "today": today}
     ).one()
     return HomeCounts(*(int(value or 0) for value in row))
 
@@ -68,16 +94,37 @@ class Rating:
     by_client: bool
 
 
-def _newest(client: Client, column: Any) -> Any:
-    """The column of the goal's newest progress entry (an index lookup per goal)."""
+def _newest(column: Any) -> Any:
+    """The column of the goal's newest progress entry (an index lookup per goal), for the
+    client ``client_id``."""
     return (
         select(column)
-        .where(GoalProgress.client_id == client.id, GoalProgress.goal_key == Goal.key)
+        .where(
+            GoalProgress.client_id == bindparam("client_id", type_=Integer()),
+            GoalProgress.goal_key == Goal.key,
+        )
         .order_by(GoalProgress.recorded_on.desc(), GoalProgress.id.desc())
         .limit(1)
         .correlate(Goal)
         .scalar_subquery()
     )
+
+
+@cache
+def _goals(detail: bool) -> Select[Any]:
+    """``goals_with_progress``' statement, built once for the process (the client's home and
+    goals pages run it): run with ``client_id`` and ``plan_id``."""
+    newest = [_newest(GoalProgress.rating), _newest(GoalProgress.recorded_on)]
+    if detail:
+        newest.append(_newest(GoalProgress.by_client))
+    query = (
+        select(Goal, *newest)
+        .where(Goal.plan_id == bindparam("plan_id", type_=Integer()))
+        .order_by(Goal.position, Goal.id)
+    )
+    if detail:
+        query = query.options(joinedload(Goal.objectives))
+    return query
 
 
 def goals_with_progress(
@@ -86,14 +133,9 @@ def goals_with_progress(
     """Each goal of the plan with its progress now (the newest rating, else the plan's
     figure), in one statement; ``detail`` adds the goal's steps and its newest entry (the
     home page shows neither)."""
-    newest = [_newest(client, GoalProgress.rating), _newest(client, GoalProgress.recorded_on)]
-    if detail:
-        newest.append(_newest(client, GoalProgress.by_client))
-    query = select(Goal, *newest).where(Goal.plan_id == plan.id).order_by(Goal.position, Goal.id)
-    if detail:
-        query = query.options(joinedload(Goal.objectives))
+    rows = db.session.execute(_goals(detail), {"client_id": client.id, "plan_id": plan.id})
     goals: list[tuple[Goal, int, Rating | None]] = []
-    for goal, rating, recorded_on, *by_client in db.session.execute(query).unique().all():
+    for goal, rating, recorded_on, *by_client in rows.unique().all():
         if recorded_on is None:
             goals.append((goal, goal.progress, None))
         else:

@@ -514,12 +514,14 @@ def mark_read(material: Material, user: User) -> MaterialRead:
     return read
 
 
-def unread_count_query(client: Client) -> Select[Any]:
-    """The count of readings the team gave the client that their portal account has not
-    opened yet, as a statement (the client's home adds it to its other counts)."""
+def unread_count_query(client: Client, *, reader_id: Any = None) -> Select[Any]:
+    """The count of readings the team gave the client that their portal account (or
+    ``reader_id``, which may be a bound parameter) has not opened yet, as a statement (the
+    client's home adds it to its other counts)."""
+    if reader_id is None:
+        reader_id = client.portal_user_id or -1
     read = exists().where(
-        MaterialRead.material_id == Material.id,
-        MaterialRead.user_id == (client.portal_user_id or -1),
+        MaterialRead.material_id == Material.id, MaterialRead.user_id == reader_id
     )
     return (
         select(func.count())

@@ -3,8 +3,20 @@ what it is about. (The route is in ``timeline.py``; the record's overview shows 
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import url_for
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -97,23 +109,34 @@ def news() -> tuple[ColumnElement[bool], ...]:
     )
 
 
+@cache
+def _timeline(*, paged: bool) -> Select[AuditEvent, User]:
+    """``timeline_page``'s statement, built once for the process (the overview and the
+    timeline run it on every visit): run with ``client_id``, and ``before`` when ``paged``."""
+    query = (
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.client_id == bindparam("client_id", type_=Integer()), *news())
+        .order_by(AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+    )
+    if paged:
+        # The previous page's last event comes along, so that a run it belongs to is not
+        # shown again at the top of this page.
+        query = query.where(AuditEvent.id <= bindparam("before", type_=Integer())).limit(
+            PAGE_SIZE + 1
+        )
+    return query
+
+
 def timeline_page(
     client_id: int, before: int | None = None
 ) -> tuple[list[tuple[AuditEvent, User | None]], int | None]:
     """One page of the timeline, newest first, and the cursor for the next (None at the end).
     Two queries whatever the page holds: the events with their actors."""
-    query = (
-        select(AuditEvent, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.client_id == client_id, *news())
-        .order_by(AuditEvent.id.desc())
-        .limit(PAGE_SIZE)
-    )
-    if before is not None:
-        # The previous page's last event comes along, so that a run it belongs to is not
-        # shown again at the top of this page.
-        query = query.where(AuditEvent.id <= before).limit(PAGE_SIZE + 1)
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(
+        _timeline(paged=before is not None), {"client_id": client_id, "before": before}
+    ).all()
     last: AuditEvent | None = None
     if before is not None and rows and rows[0][0].id == before:
         last, rows = rows[0][0], rows[1:]
