@@ -31,9 +31,13 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code, code)) for code in available_locales()]
 
 
+@lru_cache(maxsize=1024)
 def language_name(code: str, in_locale: str) -> str:
     """A language's name as a reader of ``in_locale`` writes it, capitalised as a label:
-    ``language_name("es", "es")`` is "Español", ``language_name("es", "en")`` "Spanish"."""
+    ``language_name("es", "es")`` is "Español", ``language_name("es", "en")`` "Spanish".
+
+    Remembered: Babel's locale data does not change while the app runs, and the caseload's
+    language filter and the language switcher name every language on every page."""
     try:
         name = Locale.parse(code).get_display_name(in_locale) or code
     except (ValueError, UnknownLocaleError):  # a stored code Babel does not know: show it
