@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,11 +20,13 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import policy
 from ..extensions import db
 from ..i18n import agency_zone
 from ..models import (
     APPOINTMENT_KINDS,
     CANCELLED_BY,
+    CLINICAL_ROLES,
     OPEN_REQUEST_STATUSES,
     Appointment,
     AppointmentRequest,
@@ -587,20 +590,26 @@ def withdraw(
     _audit_request("update", request, actor=actor, ip=ip, detail=f"{before}->withdrawn")
 
 
-def open_requests(client_ids: Any, limit: int = 20) -> list[AppointmentRequest]:
-    """Requests waiting for the team (then those waiting for the client), oldest first."""
-    return list(
-        db.session.scalars(
-            select(AppointmentRequest)
-            .options(joinedload(AppointmentRequest.client))
-            .where(
-                AppointmentRequest.client_id.in_(client_ids),
-                AppointmentRequest.status.in_(("pending", "proposed")),
-            )
-            .order_by(AppointmentRequest.status.desc(), AppointmentRequest.created_at)
-            .limit(limit)
+@cache
+def _open_requests(role: str, limit: int) -> Select[tuple[AppointmentRequest]]:
+    """``open_requests``' statement, built once per role: run with ``user_id``."""
+    mine = policy.regular_clients(policy.anyone_with(role)).with_only_columns(Client.id)
+    return (
+        select(AppointmentRequest)
+        .options(joinedload(AppointmentRequest.client))
+        .where(
+            AppointmentRequest.client_id.in_(mine),
+            AppointmentRequest.status.in_(("pending", "proposed")),
         )
+        .order_by(AppointmentRequest.status.desc(), AppointmentRequest.created_at)
+        .limit(limit)
     )
+
+
+def open_requests(user: User, limit: int = 20) -> list[AppointmentRequest]:
+    """Requests of the clients on the user's caseload, care teams or team waiting for the
+    team (then those waiting for the client), oldest first."""
+    return list(db.session.scalars(_open_requests(user.role, limit), {"user_id": user.id}))
 
 
 def open_request_count_query(client: Client) -> Select[Any]:
@@ -633,38 +642,57 @@ def waiting_for_outcome_count_query(staff: User, at_most: int, *, now: Any) -> S
     return select(func.count()).select_from(waiting)
 
 
+@cache
+def _waiting_for_outcome(limit: int) -> Select[tuple[Appointment]]:
+    """``waiting_for_outcome``'s statement, built once: run with ``staff_id`` and ``now``."""
+    return (
+        select(Appointment)
+        .options(joinedload(Appointment.client))
+        .where(
+            Appointment.staff_id == bindparam("staff_id", type_=Integer()),
+            Appointment.status == "scheduled",
+            Appointment.starts_at <= policy.moment("now"),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(limit)
+    )
+
+
 def waiting_for_outcome(staff: User, limit: int = 20) -> list[Appointment]:
     """The staff member's appointments that have started and have no outcome yet."""
     return list(
-        db.session.scalars(
-            select(Appointment)
-            .options(joinedload(Appointment.client))
-            .where(
-                Appointment.staff_id == staff.id,
-                Appointment.status == "scheduled",
-                Appointment.starts_at <= utcnow(),
-            )
-            .order_by(Appointment.starts_at)
-            .limit(limit)
+        db.session.scalars(_waiting_for_outcome(limit), {"staff_id": staff.id, "now": utcnow()})
+    )
+
+
+@cache
+def _calendar(role: str) -> Select[Appointment, bool]:
+    """``calendar``'s statement for a viewer of ``role``, built once per role: run with
+    ``staff_id``, ``start``, ``end``, and the viewer as ``user_id`` at ``now``."""
+    if role not in CLINICAL_ROLES:  # only theirs are a union of lookups with ``now`` bound
+        raise ValueError("only clinical staff have a calendar of clients")
+    visible = policy.visible_client_ids(policy.anyone_with(role), at=policy.moment("now"))
+    return (
+        select(Appointment, Appointment.client_id.in_(visible).label("visible"))
+        .options(joinedload(Appointment.client))
+        .where(
+            Appointment.staff_id == bindparam("staff_id", type_=Integer()),
+            Appointment.starts_at >= policy.moment("start"),
+            Appointment.starts_at < policy.moment("end"),
         )
+        .order_by(Appointment.starts_at, Appointment.id)
     )
 
 
 def calendar(
-    staff_id: int, start: datetime, end: datetime, *, visible: Any
+    staff_id: int, start: datetime, end: datetime, *, viewer: User
 ) -> list[tuple[Appointment, bool]]:
     """A staff member's appointments starting in a window, in order, with their clients, and
-    for each whether the viewer may see its client (``visible``: a selectable of client ids,
-    such as ``policy.visible_client_ids``); one statement however many there are."""
+    for each whether the clinical ``viewer`` may see its client; one statement however many
+    there are."""
     rows = db.session.execute(
-        select(Appointment, Appointment.client_id.in_(visible).label("visible"))
-        .options(joinedload(Appointment.client))
-        .where(
-            Appointment.staff_id == staff_id,
-            Appointment.starts_at >= start,
-            Appointment.starts_at < end,
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
+        _calendar(viewer.role),
+        {"staff_id": staff_id, "start": start, "end": end, "user_id": viewer.id, "now": utcnow()},
     )
     return [(appointment, bool(seen)) for appointment, seen in rows]
 

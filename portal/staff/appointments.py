@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import Integer, Select, bindparam, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from .. import policy
@@ -62,16 +63,39 @@ class StaffMember(NamedTuple):
     display_name: str
 
 
+def _staff_statement(*conditions: Any) -> Select[int, str]:
+    """The active clinicians (those of them that meet ``conditions``), by name."""
+    return (
+        select(User.id, User.display_name)
+        .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True), *conditions)
+        .order_by(func.lower(User.display_name))
+    )
+
+
 def _staff_members(*conditions: Any) -> list[StaffMember]:
     """The active clinicians (those of them that meet ``conditions``), by name."""
-    return [
-        StaffMember(*row)
-        for row in db.session.execute(
-            select(User.id, User.display_name)
-            .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True), *conditions)
-            .order_by(func.lower(User.display_name))
-        )
+    return [StaffMember(*row) for row in db.session.execute(_staff_statement(*conditions))]
+
+
+@cache
+def _calendar_people_statement(role: str, *, supervised: bool, wanted: bool) -> Select[int, str]:
+    """``_calendar_people``' statement, built once per role and shape: run with ``user_id``,
+    and ``supervisor_id`` when the user has a supervisor, ``wanted`` when the URL asks."""
+    anyone = policy.anyone_with(role)
+    mine = policy.regular_clients(anyone).with_only_columns(Client.id)
+    ids: list[Any] = [anyone.id]
+    people = [
+        select(User.id).where(User.supervisor_id == anyone.id),
+        select(CareTeamMember.user_id).where(CareTeamMember.client_id.in_(mine)),
+        select(Client.primary_case_manager_id).where(Client.id.in_(mine)),
     ]
+    if supervised:
+        supervisor = bindparam("supervisor_id", type_=Integer())
+        ids.append(supervisor)
+        people.append(select(User.id).where(User.supervisor_id == supervisor))
+    if wanted:
+        ids.append(bindparam("wanted", type_=Integer()))
+    return _staff_statement(or_(User.id.in_(ids), User.id.in_(union(*people))))
 
 
 def _calendar_people(wanted: int | None) -> list[StaffMember]:
@@ -80,19 +104,17 @@ def _calendar_people(wanted: int | None) -> list[StaffMember]:
     I work with, and whoever the URL asks for. Not every clinician of the agency: at 20,000
     clients that is 500 options on every calendar page (anyone's calendar still opens from
     its URL)."""
-    mine = policy.regular_clients(current_user).with_only_columns(Client.id)
-    ids = [current_user.id]
-    people = [
-        select(User.id).where(User.supervisor_id == current_user.id),
-        select(CareTeamMember.user_id).where(CareTeamMember.client_id.in_(mine)),
-        select(Client.primary_case_manager_id).where(Client.id.in_(mine)),
-    ]
-    if current_user.supervisor_id is not None:
-        ids.append(current_user.supervisor_id)
-        people.append(select(User.id).where(User.supervisor_id == current_user.supervisor_id))
-    if wanted is not None:
-        ids.append(wanted)
-    return _staff_members(or_(User.id.in_(ids), User.id.in_(union(*people))))
+    statement = _calendar_people_statement(
+        current_user.role,
+        supervised=current_user.supervisor_id is not None,
+        wanted=wanted is not None,
+    )
+    values = {
+        "user_id": current_user.id,
+        "supervisor_id": current_user.supervisor_id,
+        "wanted": wanted,
+    }
+    return [StaffMember(*row) for row in db.session.execute(statement, values)]
 
 
 def _chosen_staff(staff: Sequence[StaffMember], wanted: int | None) -> StaffMember:
@@ -157,9 +179,7 @@ def appointment_index() -> Any:
     day = _chosen_day()
     first, days, previous, following = _window(view, day)
     start, end = appointments.day_bounds(first, days, agency_zone())
-    found = appointments.calendar(
-        person.id, start, end, visible=policy.visible_client_ids(current_user)
-    )
+    found = appointments.calendar(person.id, start, end, viewer=current_user)
     rows = [appointment for appointment, _seen in found]
     # A client the viewer may not see shows as "busy".
     visible = {appointment.client_id for appointment, seen in found if seen}
@@ -199,8 +219,7 @@ def appointment_index() -> Any:
 
 def _request_queue() -> Sequence[AppointmentRequest]:
     """Open requests of the clients on my caseload, care teams or team."""
-    mine = policy.regular_clients(current_user).with_only_columns(Client.id)
-    return appointments.open_requests(mine, QUEUE_SIZE)
+    return appointments.open_requests(current_user, QUEUE_SIZE)
 
 
 def _waiting_for_outcome() -> Sequence[Appointment]:
