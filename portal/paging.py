@@ -49,7 +49,7 @@ def listing(
     options: Sequence[ExecutableOption] = (),
     columns: Sequence[Any] = (),
 ) -> Listing:
-    """The statements that page ``query`` (a ``select`` of one model with its filters) in
+    """The statement that pages ``query`` (a ``select`` of one model with its filters) in
     this ``order``, each row loaded with ``options``; the page's size and start are the
     bound parameters ``page_size`` and ``page_offset``.
 

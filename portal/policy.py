@@ -226,16 +226,24 @@ def moment(name: str) -> Any:
     return bindparam(name, type_=UTCDateTime())
 
 
+def visible_client_ids_for_role(role: str) -> Any:
+    """``visible_client_ids`` for all clinical staff with ``role``, to build a statement once
+    for all of them: run it with ``user_id`` and ``now`` (an emergency access counts until it
+    expires, so the time is a parameter, never the moment it was built)."""
+    if role not in CLINICAL_ROLES:
+        raise ValueError(f"no statement of client ids for every {role}")
+    return visible_client_ids(anyone_with(role), at=moment("now"))
+
+
 def visible_clients_for_role(role: str) -> Select[Client]:
     """``visible_clients`` for everyone with ``role``, to build a statement once for all of
-    them: run it with ``user_id`` and, for clinical staff, ``now`` (an emergency access counts
-    until it expires, so the time is a parameter, never the moment it was built). Family
-    consents and administrators have no such statement."""
-    anyone = anyone_with(role)
+    them: run it with ``user_id`` and, for clinical staff, ``now`` (as
+    ``visible_client_ids_for_role``). Family consents and administrators have no such
+    statement."""
     if role in CLINICAL_ROLES:
-        return select(Client).where(Client.id.in_(visible_client_ids(anyone, at=moment("now"))))
+        return select(Client).where(Client.id.in_(visible_client_ids_for_role(role)))
     if role == Role.CLIENT:
-        return visible_clients(anyone)
+        return visible_clients(anyone_with(role))
     raise ValueError(f"no statement for every {role}")
 
 
@@ -298,22 +306,33 @@ def visible_client_ids(user: User, *, at: Any = None) -> Any:
     return union(*_regular_ids(user), emergency)
 
 
-def get_client_or_404(client_id: int, *, for_user: User) -> Client:
-    """Load one client the user may see; 404 for one they may not, as for one that is missing."""
-    client: Client | None
+def _record_row_or_404(client_id: int, for_user: User) -> Any:
+    """The client's row, with its case manager and whoever set the risk, and for clinical
+    staff the id of the newest emergency access in force (``_one_client``); 404 when the
+    user may not see the client, as when it is missing."""
     if for_user.role in CLINICAL_ROLES:
-        client = db.session.scalars(
+        row = db.session.execute(
             _one_client(for_user.role),
             {"client_id": client_id, "user_id": for_user.id, "now": _utcnow()},
         ).first()
     else:
-        client = db.session.scalars(visible_clients(for_user).where(Client.id == client_id)).first()
-    if client is None:
+        row = db.session.execute(
+            visible_clients(for_user)
+            .where(Client.id == client_id)
+            .options(joinedload(Client.primary_case_manager), joinedload(Client.risk_set_by))
+        ).first()
+    if row is None:
         if db.session.get(Client, client_id) is not None:
             # Someone asked for a record they may not see: the log keeps that, the answer does not.
             _audit_denied(for_user, object_type="client", object_id=client_id, client_id=client_id)
             db.session.commit()
         abort(404)
+    return row
+
+
+def get_client_or_404(client_id: int, *, for_user: User) -> Client:
+    """Load one client the user may see; 404 for one they may not, as for one that is missing."""
+    client: Client = _record_row_or_404(client_id, for_user)[0]
     return client
 
 
@@ -400,23 +419,7 @@ def open_record_or_404(client_id: int, *, for_user: User) -> tuple[Client, Emerg
     with its case manager and whoever set the risk, and the emergency access in force when
     only broken glass opens the record (as ``emergency_access_for``). One query unless the
     user holds such an access."""
-    if for_user.role in CLINICAL_ROLES:
-        row: Any = db.session.execute(
-            _one_client(for_user.role),
-            {"client_id": client_id, "user_id": for_user.id, "now": _utcnow()},
-        ).first()
-    else:
-        row = db.session.execute(
-            visible_clients(for_user)
-            .where(Client.id == client_id)
-            .options(joinedload(Client.primary_case_manager), joinedload(Client.risk_set_by))
-        ).first()
-    if row is None:
-        if db.session.get(Client, client_id) is not None:
-            # Someone asked for a record they may not see: the log keeps that, the answer does not.
-            _audit_denied(for_user, object_type="client", object_id=client_id, client_id=client_id)
-            db.session.commit()
-        abort(404)
+    row = _record_row_or_404(client_id, for_user)
     client: Client = row[0]
     access_id = row[1] if len(row) > 1 else None
     if access_id is None:

@@ -26,7 +26,6 @@ from ..i18n import agency_zone
 from ..models import (
     APPOINTMENT_KINDS,
     CANCELLED_BY,
-    CLINICAL_ROLES,
     OPEN_REQUEST_STATUSES,
     Appointment,
     AppointmentRequest,
@@ -34,7 +33,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.base import UTCDateTime
 from . import audit, tasks
 from .errors import DomainError, IllegalTransition, StaleEdit
 
@@ -669,9 +667,7 @@ def waiting_for_outcome(staff: User, limit: int = 20) -> list[Appointment]:
 def _calendar(role: str) -> Select[Appointment, bool]:
     """``calendar``'s statement for a viewer of ``role``, built once per role: run with
     ``staff_id``, ``start``, ``end``, and the viewer as ``user_id`` at ``now``."""
-    if role not in CLINICAL_ROLES:  # only theirs are a union of lookups with ``now`` bound
-        raise ValueError("only clinical staff have a calendar of clients")
-    visible = policy.visible_client_ids(policy.anyone_with(role), at=policy.moment("now"))
+    visible = policy.visible_client_ids_for_role(role)
     return (
         select(Appointment, Appointment.client_id.in_(visible).label("visible"))
         .options(joinedload(Appointment.client))
@@ -705,7 +701,7 @@ _NEXT_FOR = (
     .where(
         Appointment.client_id == bindparam("client_id", type_=Integer()),
         Appointment.status == "scheduled",
-        Appointment.starts_at > bindparam("now", type_=UTCDateTime()),
+        Appointment.starts_at > policy.moment("now"),
     )
     .order_by(Appointment.starts_at)
     .limit(1)

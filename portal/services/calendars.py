@@ -30,7 +30,6 @@ from ..extensions import db
 from ..i18n import agency_zone
 from ..labels import APPOINTMENT_KIND_LABELS
 from ..models import Appointment, CalendarFeed, Client, Role, User, utcnow
-from ..models.base import UTCDateTime
 from . import audit
 
 # How far back a feed reaches: recent history stays visible in the calendar app.
@@ -154,7 +153,7 @@ def _client_appointments(past: int) -> Select[Any]:
     """``client_appointments``' statement, built once for the process (the client's
     appointments page runs it): run with ``client_id`` and ``now``."""
     client_id = bindparam("client_id", type_=Integer())
-    now = bindparam("now", type_=UTCDateTime())
+    now = policy.moment("now")
     recent = (
         select(Appointment.id)
         .where(Appointment.client_id == client_id, Appointment.ends_at <= now)
