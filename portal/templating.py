@@ -15,7 +15,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from . import i18n, labels, policy
+from . import addresses, i18n, labels, menu, policy
 from .models import FAMILY_SCOPES, utcnow
 from .services import sessions
 
@@ -80,7 +80,6 @@ def template_context() -> dict[str, Any]:
         "agency_crisis_line": current_app.config["CRISIS_LINE_PHONE"],
         "agency_crisis_line_name": current_app.config["CRISIS_LINE_NAME"],
         "home_url": _home_url,
-        "may_enter": policy.may_enter,
         "today_label": format_date(utcnow(), "full"),
         "role_labels": list(labels.ROLE_LABELS.items()),
         "status_labels": labels.CLIENT_STATUS_LABELS,
@@ -136,7 +135,14 @@ def _language_name(code: str) -> str:
 def init_app(app: Flask) -> None:
     """Register the context processor and Jinja's i18n policy."""
     app.context_processor(template_context)
-    app.jinja_env.globals.update(risk_badge=risk_badge, status_badge=status_badge)
+    addresses.init_app(app)
+    app.jinja_env.globals.update(
+        risk_badge=risk_badge,
+        status_badge=status_badge,
+        main_menu=menu.main_menu,
+        record_tabs=menu.record_tabs,
+        url_for=addresses.url_for,
+    )
     # Flask-Babel's callables find the catalog anew for every string of every template;
     # a page has a hundred of them. Same catalogs, same newstyle formatting.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
