@@ -10,7 +10,7 @@ from .. import policy
 from ..extensions import db
 from ..i18n import agency_today
 from ..models import FamilyAccess
-from ..services import appointments, care_plans, client_portal
+from ..services import appointments, client_portal
 from . import client_bp, family_bp
 
 
@@ -19,8 +19,7 @@ def client_home() -> str:
     """The client's home: who is on their team and where help is."""
     client = client_portal.own_client_with_team(current_user)
     next_appointment = appointments.next_for(client) if client else None
-    plan = care_plans.in_force(client) if client else None
-    goals = client_portal.goals_with_progress(client, plan) if client and plan else []
+    goals = client_portal.goals_in_force(client) if client else []
     counts = client_portal.home_counts(client, current_user, agency_today()) if client else None
     return render_template(
         "client/home.html",
@@ -30,8 +29,8 @@ def client_home() -> str:
         client=client,
         next_appointment=next_appointment,
         open_requests=counts.open_requests if counts else 0,
-        plan=plan,
-        goals=[(goal, progress) for goal, progress, _latest in goals],
+        plan_to_read=counts.plan_to_read if counts else False,
+        goals=goals,
     )
 
 

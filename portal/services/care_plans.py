@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -89,6 +89,11 @@ _IN_FORCE = (
     .order_by(CarePlan.number.desc())
     .limit(1)
 )
+
+
+def in_force_query() -> Select[Any]:
+    """The client ``client_id``'s plan in force, as a statement to build on."""
+    return _IN_FORCE
 
 
 def in_force(client: Client) -> CarePlan | None:

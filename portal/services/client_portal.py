@@ -9,13 +9,13 @@ from datetime import date
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Date, Integer, Select, bindparam, select
+from sqlalchemy import Date, Integer, Select, bindparam, case, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .. import policy
 from ..extensions import db
 from ..models import CarePlan, CareTeamMember, Client, Goal, GoalProgress, Role, User
-from . import appointments, check_ins, materials, messages
+from . import appointments, care_plans, check_ins, materials, messages
 
 
 @cache
@@ -52,6 +52,7 @@ class HomeCounts:
     unread_threads: int
     check_ins_due: int
     new_materials: int
+    plan_to_read: bool  # the plan in force is not acknowledged yet
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,26 @@ def _home_counts() -> Select[Any]:
         messages.unread_count_query(reader, [client.id], kind="client").scalar_subquery(),
         check_ins.due_count_query(client, bindparam("today", type_=Date())).scalar_subquery(),
         materials.unread_count_query(client, reader_id=reader.id).scalar_subquery(),
+        care_plans.in_force_query()
+        .with_only_columns(case((CarePlan.acknowledged_at.is_(None), 1), else_=0))
+        .scalar_subquery(),
     )
 
 
 def home_counts(client: Client, user: User, today: date) -> HomeCounts:
-    """The client's open requests, unread conversations, check-ins due and new readings,
-    counted in one statement."""
+    """The client's open requests, unread conversations, check-ins due and new readings, and
+    whether their plan in force waits to be read, in one statement."""
     row = db.session.execute(
         _home_counts(), {"client_id": client.id, "user_id": user.id, "today": today}
     ).one()
-    return HomeCounts(*(int(value or 0) for value in row))
+    requests, unread, check_ins_due, readings, plan_to_read = row
+    return HomeCounts(
+        open_requests=int(requests or 0),
+        unread_threads=int(unread or 0),
+        check_ins_due=int(check_ins_due or 0),
+        new_materials=int(readings or 0),
+        plan_to_read=bool(plan_to_read),
+    )
 
 
 @dataclass(frozen=True)
@@ -111,15 +122,23 @@ def _newest(column: Any) -> Any:
 
 
 @cache
-def _goals(detail: bool) -> Select[Any]:
+def _goals(detail: bool, in_force: bool = False) -> Select[Any]:
     """``goals_with_progress``' statement, built once for the process (the client's home and
-    goals pages run it): run with ``client_id`` and ``plan_id``."""
+    goals pages run it): run with ``client_id`` and ``plan_id``, or (``in_force``) with
+    ``client_id`` only, for the goals of the client's plan in force."""
     newest = [_newest(GoalProgress.rating), _newest(GoalProgress.recorded_on)]
     if detail:
         newest.append(_newest(GoalProgress.by_client))
     query = (
         select(Goal, *newest)
-        .where(Goal.plan_id == bindparam("plan_id", type_=Integer()))
+        .where(
+            Goal.plan_id
+            == (
+                care_plans.in_force_query().with_only_columns(CarePlan.id).scalar_subquery()
+                if in_force
+                else bindparam("plan_id", type_=Integer())
+            )
+        )
         .order_by(Goal.position, Goal.id)
     )
     if detail:
@@ -134,6 +153,17 @@ def goals_with_progress(
     figure), in one statement; ``detail`` adds the goal's steps and its newest entry (the
     home page shows neither)."""
     rows = db.session.execute(_goals(detail), {"client_id": client.id, "plan_id": plan.id})
+    return _with_progress(rows, detail)
+
+
+def goals_in_force(client: Client) -> list[tuple[Goal, int]]:
+    """The goals of the client's plan in force (none without one), each with its progress
+    now, in one statement: the home page needs nothing else of the plan."""
+    rows = db.session.execute(_goals(False, in_force=True), {"client_id": client.id})
+    return [(goal, progress) for goal, progress, _ in _with_progress(rows, detail=False)]
+
+
+def _with_progress(rows: Any, detail: bool) -> list[tuple[Goal, int, Rating | None]]:
     goals: list[tuple[Goal, int, Rating | None]] = []
     for goal, rating, recorded_on, *by_client in rows.unique().all():
         if recorded_on is None:

@@ -270,6 +270,30 @@ def test_only_the_plan_in_force_is_shown_never_a_draft_or_an_old_version(client,
     assert f'name="plan" value="{second.id}"' in body
 
 
+def test_the_home_page_shows_the_plan_in_force_and_says_when_it_waits_to_be_read(client, agency):
+    sign_in(client, agency.client_user)
+    home = section(page(client.get("/client/")), "goals-title")
+    assert "No goals yet." in home
+    assert "Your plan is ready to read." not in home
+
+    first = build_plan(agency.own, agency.cm, [{"description": "A goal from version 1"}])
+    [old_goal] = goals_of(first)
+    second = housing_plan(agency)  # version 2 carries that goal on, as a goal of its own
+    build_plan(agency.own, agency.cm, [{"description": "A goal still being drafted"}], sign=False)
+    housing, work = (goal for goal in goals_of(second) if goal.description in (HOUSING, WORK))
+    rate(agency, housing, 70, by_client=True)
+    home = section(page(client.get("/client/")), "goals-title")
+    assert stored_plan(first.id).status == "superseded"
+    assert "Your plan is ready to read." in home
+    assert f'"home-goal-{old_goal.id}"' not in home and "A goal still being drafted" not in home
+    assert f'id="home-goal-{housing.id}" max="100" value="70">' in home
+    assert f'id="home-goal-{work.id}" max="100" value="{work.progress}">' in home
+
+    post(client, ACKNOWLEDGE, {"plan": str(second.id)})
+    home = section(page(client.get("/client/")), "goals-title")
+    assert "Your plan is ready to read." not in home and HOUSING in home and WORK in home
+
+
 def test_a_client_without_a_plan_in_force_is_told_so_and_can_still_propose(client, agency):
     housing_plan(agency, sign=False)  # a draft only: not the client's yet
     sign_in(client, agency.client_user)
