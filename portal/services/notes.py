@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, cast, func, literal, or_, select, true
+from sqlalchemy import Integer, Select, String, bindparam, cast, func, literal, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -343,19 +343,29 @@ PEOPLE = (
 )
 
 
-def authors_of(client: Client) -> list[User]:
-    """Everyone who wrote a note about the client, by name (the notes list's filter)."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.id.in_(
-                    select(ProgressNote.author_id).where(ProgressNote.client_id == client.id)
-                )
+class Author(NamedTuple):
+    id: int
+    display_name: str
+
+
+_AUTHORS = (
+    select(User.id, User.display_name)
+    .where(
+        User.id.in_(
+            select(ProgressNote.author_id).where(
+                ProgressNote.client_id == bindparam("client_id", type_=Integer())
             )
-            .order_by(User.display_name)
         )
     )
+    .order_by(User.display_name)
+)
+
+
+def authors_of(client: Client) -> list[Author]:
+    """Everyone who wrote a note about the client, by name (the notes list's filter): their
+    ids and names only."""
+    rows = db.session.execute(_AUTHORS, {"client_id": client.id})
+    return [Author(*row) for row in rows]
 
 
 def cosign_count_query(user: User, client_ids: Any) -> Select[Any]:

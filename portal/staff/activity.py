@@ -110,11 +110,12 @@ def news() -> tuple[ColumnElement[bool], ...]:
 
 
 @cache
-def _timeline(*, paged: bool) -> Select[AuditEvent, User]:
+def _timeline(*, paged: bool) -> Select[AuditEvent, str]:
     """``timeline_page``'s statement, built once for the process (the overview and the
-    timeline run it on every visit): run with ``client_id``, and ``before`` when ``paged``."""
+    timeline run it on every visit): run with ``client_id``, and ``before`` when ``paged``.
+    Of the actor it reads the name only, all a line shows."""
     query = (
-        select(AuditEvent, User)
+        select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.client_id == bindparam("client_id", type_=Integer()), *news())
         .order_by(AuditEvent.id.desc())
@@ -131,20 +132,20 @@ def _timeline(*, paged: bool) -> Select[AuditEvent, User]:
 
 def timeline_page(
     client_id: int, before: int | None = None
-) -> tuple[list[tuple[AuditEvent, User | None]], int | None]:
-    """One page of the timeline, newest first, and the cursor for the next (None at the end).
-    Two queries whatever the page holds: the events with their actors."""
+) -> tuple[list[tuple[AuditEvent, str | None]], int | None]:
+    """One page of the timeline, newest first, each event with its actor's name, and the
+    cursor for the next (None at the end), in one statement whatever the page holds."""
     rows = db.session.execute(
         _timeline(paged=before is not None), {"client_id": client_id, "before": before}
     ).all()
     last: AuditEvent | None = None
     if before is not None and rows and rows[0][0].id == before:
         last, rows = rows[0][0], rows[1:]
-    lines: list[tuple[AuditEvent, User | None]] = []
-    for event, user in rows:
+    lines: list[tuple[AuditEvent, str | None]] = []
+    for event, actor_name in rows:
         if last is not None and _same_work(last, event):
             continue
-        lines.append((event, user))
+        lines.append((event, actor_name))
         last = event
     after = rows[-1][0].id if len(rows) == PAGE_SIZE else None
     return lines, after
