@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     extensions.babel.init_app(
         app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
     )
+    i18n.init_app(app)
     extensions.mail.init_app(app)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
+from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 
 ROLE_LABELS = {

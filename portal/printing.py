@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, render_template
-from flask_babel import force_locale
 
 from .extensions import db
+from .i18n import force_locale
 from .models import SAFETY_SECTIONS, Client, SafetyPlanVersion, User
 from .services import audit
 

@@ -5,13 +5,14 @@ time zone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template_string
-from flask_babel import force_locale
+from flask import Flask, render_template_string, session
 from wtforms import IntegerField
 
 from portal import i18n
@@ -26,8 +27,10 @@ ENGLISH = {"Accept-Language": "en"}
 @contextmanager
 def _request(app: Flask, headers: dict[str, str], **options: Any) -> Iterator[None]:
     """A request of its own, as a server runs it: a fresh app context (where Flask-Babel
-    keeps the locale and the portal its catalog) under a fresh request context."""
+    keeps the locale) under a fresh request context, through the app's hooks (where the
+    portal binds the request's language)."""
     with app.app_context(), app.test_request_context("/", headers=headers, **options):
+        assert app.preprocess_request() is None
         yield
 
 
@@ -116,6 +119,50 @@ def test_a_date_follows_a_language_forced_in_the_middle_of_a_request(app: Flask)
     day = date(2026, 3, 5)
     with _request(app, SPANISH):
         assert i18n.format_date(day, "long") == "5 de marzo de 2026"
-        with force_locale("en"):
+        with i18n.force_locale("en"):
             assert i18n.format_date(day, "long") == "March 5, 2026"
         assert i18n.format_date(day, "long") == "5 de marzo de 2026"
+
+
+def test_labels_follow_a_language_forced_in_the_middle_of_a_request(app: Flask) -> None:
+    # The request's language is looked up once; a notice in the reader's language, written
+    # in the middle of a page, must neither be written in the page's language nor leave the
+    # rest of the page in the reader's.
+    with _request(app, SPANISH):
+        assert str(CLIENT_STATUS_LABELS["active"]) == "Activo"
+        with i18n.force_locale("en"):
+            assert str(CLIENT_STATUS_LABELS["active"]) == "Active"
+            assert i18n.gettext("Overdue") == "Overdue"
+            with i18n.force_locale("es"):
+                assert i18n.gettext("Overdue") == "Vencida"
+            assert i18n.gettext("Overdue") == "Overdue"
+        assert str(CLIENT_STATUS_LABELS["active"]) == "Activo"
+        assert i18n.gettext("Overdue") == "Vencida"
+
+
+def test_a_language_chosen_in_the_middle_of_a_request_applies_at_once(app: Flask) -> None:
+    # Saving one's language refreshes it for the rest of the request (its confirmation).
+    with _request(app, SPANISH):
+        assert i18n.gettext("Overdue") == "Vencida"
+        session[i18n.SESSION_KEY] = "en"
+        assert i18n.gettext("Overdue") == "Vencida"  # looked up once per request
+        i18n.refresh()
+        assert i18n.gettext("Overdue") == "Overdue"
+
+
+def test_the_portal_forces_a_language_only_through_its_own_helpers() -> None:
+    # Flask-Babel's force_locale and refresh change its language but not the one the
+    # request has already looked up (``i18n.catalog``): only portal.i18n may call them.
+    portal = Path(i18n.__file__).parent
+    callers = sorted(
+        str(path.relative_to(portal))
+        for path in portal.rglob("*.py")
+        if path.name != "i18n.py"
+        and re.search(
+            r"^from flask_babel import[^\n]*\b(force_locale|refresh)\b"
+            r"|flask_babel\.(force_locale|refresh)\b",
+            path.read_text(),
+            re.M,
+        )
+    )
+    assert callers == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, ngettext, refresh
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
@@ -14,7 +14,7 @@ from .. import policy
 from ..auth.web import begin_session, client_ip, current_session
 from ..extensions import db
 from ..formutils import choices
-from ..i18n import agency_today, language_choices
+from ..i18n import agency_today, language_choices, refresh
 from ..navigation import safe_next
 from ..services import mfa, passwords, profile, sessions, users
 from . import bp

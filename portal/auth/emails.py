@@ -6,9 +6,10 @@ import logging
 import smtplib
 
 from flask import render_template
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..i18n import force_locale
 from ..models import User
 from ..services.mail import send_message
 

@@ -6,10 +6,10 @@ force share at the moment of the fetch."""
 from __future__ import annotations
 
 from flask import Response, abort, current_app, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..i18n import force_locale
 from ..models import Role
 from ..models.base import utcnow
 from ..services import audit, calendars

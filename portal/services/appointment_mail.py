@@ -7,9 +7,9 @@ import logging
 import smtplib
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..i18n import force_locale
 from ..models import Client, User
 from .mail import send_message
 

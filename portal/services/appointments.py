@@ -15,14 +15,14 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..extensions import db
-from ..i18n import agency_zone
+from ..i18n import agency_zone, force_locale
 from ..models import (
     APPOINTMENT_KINDS,
     CANCELLED_BY,

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import force_locale
 from ..instruments import RISK_ORDER, Instrument, Result, registry
 from ..models import Assessment, Client, User, utcnow
 from . import audit, clients, tasks

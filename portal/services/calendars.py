@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone
 from sqlalchemy import Integer, Select, bindparam, or_, select, update
@@ -27,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy
 from ..extensions import db
-from ..i18n import agency_zone
+from ..i18n import agency_zone, force_locale
 from ..labels import APPOINTMENT_KIND_LABELS
 from ..models import Appointment, CalendarFeed, Client, Role, User, utcnow
 from . import audit

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..i18n import force_locale
 from ..instruments import Instrument
 from ..models import (
     GOAL_STATUSES,

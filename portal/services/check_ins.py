@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import force_locale
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..i18n import force_locale
 from ..i18n import lazy_gettext as _l
 from ..instruments import Instrument, Result
 from ..models import CHECK_IN_INSTRUMENTS, Assessment, CheckIn, Client, User, utcnow

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import i18n
 from ..extensions import db
+from ..i18n import force_locale
 from ..instruments import RISK_ORDER
 from ..models import (
     CRISIS_ACTIONS,

@@ -16,12 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..i18n import force_locale
 from ..models import (
     STAFF_ROLES,
     Client,

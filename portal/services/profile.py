@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..i18n import force_locale
 from ..models import Client, User
 from . import audit, tasks, users
 

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..i18n import force_locale
 from ..models import (
     OPEN_REFERRAL_STATUSES,
     REFERRAL_TRANSITIONS,

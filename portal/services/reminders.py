@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
+from ..i18n import force_locale
 from ..models import Appointment, AppointmentReminder, Client, FamilyAccess, Role, User, utcnow
 from .mail import send_message
 

@@ -22,7 +22,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -32,6 +32,7 @@ from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
 from ..htmx import is_partial
+from ..i18n import force_locale
 from ..labels import ROLE_LABELS
 from ..models import STAFF_ROLES, Role, User
 from ..paging import paginate, requested_page

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, format_percent
-from flask_babel import gettext as _
-
 from .. import i18n, labels
 from ..bars import BarChart, bar_chart
+from ..i18n import format_date, format_percent
+from ..i18n import gettext as _
 from ..models import CONTACT_TYPES
 from ..services import reports as svc
 
