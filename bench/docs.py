@@ -31,7 +31,7 @@ make bench SIZES=5000 DBS=sqlite DURATION=5  # one size on one database
 | `SIZES` | `1000 5000 20000` | numbers of generated clients |
 | `DBS` | `sqlite postgresql` | database kinds |
 | `SEED` | `1` | the generator's seed |
-| `DURATION` | `5` | seconds of load per page (after a 1-second warm-up) |
+| `DURATION` | `5` | seconds of load per page, in 3 rounds beside `/login` (see below) |
 
 - `make bench` installs wrk from Debian when it is missing and it runs as root
   (otherwise it names the command). PostgreSQL is reached at
@@ -66,20 +66,40 @@ METHOD = """\
   password) as the case manager `cm@example.org`, the supervisor
   `supervisor@example.org` and a client, and sends each session's cookie with its
   pages. Before any load, each page is requested once and must answer 200.
-- **Load**: `wrk --threads=16 --connections=16 --duration=<DURATION>s --latency` with
-  a Lua script (`bench/wrk/`) that sets the cookie and headers, counts every response
-  that is not 2xx, and prints requests/s and the 50th, 95th and 99th percentile
-  latencies. One second of the same load before it warms the workers up. Any non-2xx
-  response or socket error in the warm-up, the load or the unloaded run fails the row.
-  Before each wrk run the suite waits for gunicorn to serve what the previous run left
-  in its listen queue (a `/healthz` request queued behind it), so that one run's
-  leftovers do not slow the next.
+- **Load**: `wrk --threads=16 --connections=16 --latency` with a Lua script
+  (`bench/wrk/`) that sets the cookie and headers, counts every response that is not
+  2xx, and prints requests/s and the 50th, 95th and 99th percentile latencies. Each page
+  first gets one second of the same load, to warm the workers up.
+- **The floor beside each page**: the floor, `/login` without a session, is measured
+  once at the start of the run, in one run of `<DURATION>` seconds; that is the `/login`
+  row. Every other page is measured in 3 rounds. A round is a run of `/login` and,
+  immediately after it, a run of the page, both at 16 connections and each lasting
+  `<DURATION>` divided by 3, rounded up, and at least 1 second (2 s with the default
+  5 s). The page's req/s and latencies are those of its median round, the round with
+  the median req/s for the page; its share of the floor ("% of /login") is that req/s
+  against the median of the 3 `/login` runs beside it ("floor req/s beside it"). The
+  results files keep each round's req/s and p95 for the page, and the floor's req/s.
+  This is because of the machine: its throughput moves from one minute to the next (the
+  `/login` floor alone measured 497 req/s and 1,243 req/s a minute apart), and a page
+  measured minutes after a floor measured once was compared with different machine
+  conditions. That ratio measured the machine, not the page: the shares of the floor
+  moved by 20–50% between identical runs, and the verdicts with them. The `/login` runs
+  beside a page happen seconds before it, in the same conditions, and the median of 3
+  rounds leaves out one disturbed round.
+- **Failures**: any non-2xx response or socket error in a page's warm-up, its rounds
+  (the `/login` runs in them included) or its unloaded run fails its row: the row's
+  share of the floor depends on all of them.
+- **Draining**: before each wrk run the suite waits for gunicorn to serve what the
+  previous run left in its listen queue (a `/healthz` request queued behind it), so that
+  one run's leftovers do not slow the next.
 - **Unloaded latency**: `wrk --threads=1 --connections=1 --duration=2s` (10 s, then
   30 s, when that completes fewer than 5 requests), its median, timed by wrk on the
   client side, so it includes the loopback connection: gunicorn's sync workers close
   the connection after each response, under load too.
-- **Requests**: how many requests the measured run completed, which says how much its
-  percentiles can be trusted; a request still running when wrk stops is not counted.
+- **Requests**: how many requests the page's loaded runs completed, over its 3 rounds
+  (for `/login`, its one run); a request still running when wrk stops is not counted.
+  The percentiles come from the median round alone, so from about a third of them, which
+  says how much they can be trusted.
 - **Autosave**: the note editor's autosave `POST /staff/clients/<id>/notes/save` with
   `HX-Request: true` and the CSRF header. Each wrk thread holds one connection and its
   own draft, created just before the run as the editor's first autosave creates it,
@@ -108,7 +128,10 @@ CAVEATS = """\
 
 - wrk runs on the same machine as gunicorn and the database, and competes with them
   for the cores: the figures are comparable with each other (every page against the
-  floor measured the same way), not a capacity figure for a production server.
+  floor measured beside it, the same way), not a capacity figure for a production server.
+- The req/s and p95 of different pages, of different sizes, and of SQLite against
+  PostgreSQL are still measurements taken minutes apart: only the share of the floor is
+  measured beside its floor. The growth and PostgreSQL tables move with the machine.
 - With 16 connections and 2 sync workers, 16 requests are always outstanding and two
   are served at a time, so a request mostly waits: its latency under load is about
   eight times the time a worker spends on it, and more at p95. p95 under 50 ms at 16
@@ -162,7 +185,7 @@ def _run_section(run: RunResult) -> str:
         "",
         f"{run.date}, revision `{run.revision}`, `{run.command}`; database "
         f"`{run.cache_key}` {built}; "
-        f"{run.duration} s of load per page at {run.connections} connections; the run took "
+        f"{report.load_note(run)}, at {run.connections} connections; the run took "
         f"{run.wall_seconds:.0f} s. Load average {before:.2f} before, {after:.2f} after. "
         f"Workers' RSS after the run: {rss}.{busy}",
         "",

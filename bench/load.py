@@ -1,11 +1,13 @@
-"""Load with wrk: a warm-up, a measured run at 16 connections, and an unloaded run at one."""
+"""Load with wrk: a warm-up, measured runs at 16 connections (for a page other than the floor,
+in rounds beside runs of the floor), and an unloaded run at one."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .browser import Browser
@@ -16,6 +18,10 @@ from .tools import ROOT, run
 SCRIPTS = ROOT / "bench" / "wrk"
 CONNECTIONS = 16
 WARM_UP_SECONDS = 1
+# A page is measured in rounds, each a run of the floor and right after it a run of the page:
+# the machine's throughput moves too much from one minute to the next to compare a page with a
+# floor measured minutes earlier.
+ROUNDS = 3
 UNLOADED_SECONDS = 2
 # An unloaded median needs a few requests: a page slower than this gets a longer run.
 UNLOADED_MIN_REQUESTS = 5
@@ -109,28 +115,78 @@ def wrk(wrk_path: str, target: Target, *, seconds: int, connections: int) -> Loa
     raise SystemExit(f"bench: wrk gave no result for {target.page.path}:\n{result.stderr}")
 
 
+def round_seconds(duration: int) -> int:
+    """How long each run of a round lasts: the page's duration split across the rounds."""
+    return max(1, math.ceil(duration / ROUNDS))
+
+
+@dataclass(frozen=True)
+class Round:
+    """A loaded run of the floor, and right after it a loaded run of the page."""
+
+    floor: Load
+    page: Load
+
+
 @dataclass(frozen=True)
 class Measured:
-    """A page under load, and alone."""
+    """A page under load, and alone; for a page other than the floor, the rounds it was
+    measured in (``loaded`` is then the page's run in the median round)."""
 
     warm_up: Load
     loaded: Load
     unloaded: Load
+    rounds: tuple[Round, ...] = ()
+
+    @property
+    def page_runs(self) -> list[Load]:
+        """The page's loaded runs: one per round, or the one run of the floor."""
+        return [r.page for r in self.rounds] or [self.loaded]
+
+    @property
+    def runs(self) -> list[Load]:
+        """Every wrk run made for this page, the floor's runs beside it included."""
+        beside = [run for r in self.rounds for run in (r.floor, r.page)] or [self.loaded]
+        return [self.warm_up, *beside, self.unloaded]
 
 
-def measure(wrk_path: str, target: Target, *, seconds: int, drain: Callable[[], float]) -> Measured:
+def median_round(rounds: Sequence[Round]) -> Round:
+    """The round with the median req/s for the page (the upper one of an even number)."""
+    return sorted(rounds, key=lambda r: r.page.rps)[len(rounds) // 2]
+
+
+def measure(
+    wrk_path: str,
+    target: Target,
+    *,
+    seconds: int,
+    drain: Callable[[], float],
+    floor: Target | None = None,
+) -> Measured:
     """Warm up for a second, measure at 16 connections, then with one connection alone (for
-    at least a few requests); before each run, the server finishes what the last one left."""
+    at least a few requests); before each run, the server finishes what the last one left.
 
-    def run(seconds: int, connections: int) -> Load:
+    Without ``floor`` (the floor itself) the loaded run lasts ``seconds``. With it, the loaded
+    runs are ROUNDS rounds of the floor then the page, ``seconds`` split across them."""
+
+    def run(aim: Target, seconds: int, connections: int) -> Load:
         drain()
-        return wrk(wrk_path, target, seconds=seconds, connections=connections)
+        return wrk(wrk_path, aim, seconds=seconds, connections=connections)
 
-    warm_up = run(WARM_UP_SECONDS, CONNECTIONS)
-    loaded = run(seconds, CONNECTIONS)
-    unloaded = run(UNLOADED_SECONDS, 1)
+    warm_up = run(target, WARM_UP_SECONDS, CONNECTIONS)
+    rounds: tuple[Round, ...] = ()
+    if floor is None:
+        loaded = run(target, seconds, CONNECTIONS)
+    else:
+        each = round_seconds(seconds)
+        rounds = tuple(
+            Round(floor=run(floor, each, CONNECTIONS), page=run(target, each, CONNECTIONS))
+            for _ in range(ROUNDS)
+        )
+        loaded = median_round(rounds).page
+    unloaded = run(target, UNLOADED_SECONDS, 1)
     for longer in UNLOADED_LONGER_SECONDS:
         if unloaded.requests >= UNLOADED_MIN_REQUESTS:
             break
-        unloaded = run(longer, 1)
-    return Measured(warm_up, loaded, unloaded)
+        unloaded = run(target, longer, 1)
+    return Measured(warm_up, loaded, unloaded, rounds)

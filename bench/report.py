@@ -89,13 +89,25 @@ def _ratio(value: float) -> str:
 
 
 def floor_rps(run: RunResult) -> float:
+    """The req/s of the run's /login row, measured once at the start of the run."""
     floor = run.page(FLOOR)
     return floor.rps if floor else 0.0
 
 
 def share_of_floor(run: RunResult, page: PageResult) -> float:
-    floor = floor_rps(run)
+    """The page's req/s against the floor's measured beside it (in results stored before
+    pages were measured in rounds, against the run's /login row)."""
+    floor = page.floor_rps if page.floor_rps is not None else floor_rps(run)
     return page.rps / floor if floor else 0.0
+
+
+def load_note(run: RunResult) -> str:
+    """How long each page was under load in this run, as the run's heading says it."""
+    rounds = next((len(page.rounds) for page in run.pages if page.rounds), 0)
+    if not rounds or run.round_seconds is None:
+        return f"{run.duration} s of load per page"
+    each = run.round_seconds
+    return f"{rounds} rounds per page, each {each} s of /login then {each} s of the page"
 
 
 def problems(run: RunResult, page: PageResult) -> list[str]:
@@ -128,15 +140,17 @@ def verdict(run: RunResult, page: PageResult) -> str:
 
 
 def page_table(run: RunResult) -> Table:
-    """Each page: throughput, its share of the floor's, latencies, queries and the verdict."""
-    headers = ["page", "req/s", "requests", "% of /login", "p50 ms", "p95 ms", "p99 ms"]
-    headers += ["unloaded p50 ms", "queries", "verdict"]
+    """Each page: throughput, its share of the floor's and the floor's beside it, latencies,
+    queries and the verdict."""
+    headers = ["page", "req/s", "requests", "% of /login", "floor req/s beside it", "p50 ms"]
+    headers += ["p95 ms", "p99 ms", "unloaded p50 ms", "queries", "verdict"]
     rows = [
         [
             page.label,
             _rate(page.rps),
             str(page.requests),
             f"{share_of_floor(run, page) * 100:.0f}%",
+            "" if page.floor_rps is None else _rate(page.floor_rps),
             _ms(page.p50_ms),
             _ms(page.p95_ms),
             _ms(page.p99_ms),
@@ -146,7 +160,7 @@ def page_table(run: RunResult) -> Table:
         ]
         for page in run.pages
     ]
-    return Table(headers, rows, "l" + "r" * 8 + "l")
+    return Table(headers, rows, "l" + "r" * 9 + "l")
 
 
 def growth_table(runs: Sequence[RunResult], db: str) -> Table | None:

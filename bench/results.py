@@ -32,6 +32,10 @@ class PageResult:
     first_bad_status: int
     socket_errors: int
     unloaded_requests: int | None = None  # None in results stored before it was kept
+    # A page other than the floor: the median req/s of the floor's runs beside it, and each
+    # round's figures ({"rps", "p95_ms", "floor_rps"}). None in results stored before rounds.
+    floor_rps: float | None = None
+    rounds: list[dict[str, float]] | None = None
 
     @property
     def failures(self) -> int:
@@ -39,8 +43,9 @@ class PageResult:
 
     @property
     def measured(self) -> bool:
-        """Whether both runs completed requests (a percentile of nothing reads as 0)."""
-        return bool(self.requests) and self.unloaded_requests != 0
+        """Whether the loaded runs and the unloaded run completed requests (a percentile of
+        nothing reads as 0); with rounds, the median round too."""
+        return bool(self.requests) and self.rps > 0 and self.unloaded_requests != 0
 
 
 @dataclass
@@ -65,6 +70,8 @@ class RunResult:
     fixtures: dict[str, Any]
     worker_rss_mb: list[float]
     pages: list[PageResult] = field(default_factory=list)
+    # How long each run of a page's rounds lasted; None in results stored before rounds.
+    round_seconds: int | None = None
 
     @property
     def clients(self) -> int:

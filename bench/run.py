@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -17,8 +18,8 @@ from urllib.parse import quote
 from . import docs, machine, queries, report
 from .browser import Browser
 from .cache import CACHE_DIR, Dataset, PostgresStore, SqliteStore, Store
-from .load import CONNECTIONS, Measured, Target, measure
-from .pages import ANONYMOUS, Fixtures, Page, has_generator, key_pages, make_app, resolve
+from .load import CONNECTIONS, Measured, Target, measure, round_seconds
+from .pages import ANONYMOUS, FLOOR, Fixtures, Page, has_generator, key_pages, make_app, resolve
 from .results import PageResult, RunResult, load_all
 from .server import WORKERS, Server
 from .tools import ROOT, ensure_wrk, git_revision, wrk_version
@@ -44,7 +45,9 @@ def parse(argv: Sequence[str]) -> Options:
     parser.add_argument("--sizes", default="1000 5000 20000", help="numbers of clients")
     parser.add_argument("--dbs", default="sqlite postgresql", help="sqlite and/or postgresql")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
+    parser.add_argument(
+        "--duration", type=int, default=5, help="seconds of load per page, split across its rounds"
+    )
     parser.add_argument("--demo", action="store_true", help="measure the demo data instead")
     parser.add_argument(
         "--postgres-url",
@@ -96,8 +99,19 @@ def _target(server: Server, page: Page, browser: Browser) -> Target:
 
 
 def _page_result(page: Page, measured: Measured, queries: int | None) -> PageResult:
-    loaded, runs = measured.loaded, (measured.warm_up, measured.loaded, measured.unloaded)
+    """The page's figures: those of its median round (or its one loaded run, for the floor),
+    the requests of every round, and the failures of every run, the floor's beside it too."""
+    loaded, runs, page_runs = measured.loaded, measured.runs, measured.page_runs
     first_bad = next((r.first_bad_status for r in runs if r.first_bad_status), 0)
+    requests = sum(r.requests for r in page_runs)
+    floor_rps = None
+    rounds = None
+    if measured.rounds:
+        floor_rps = statistics.median(r.floor.rps for r in measured.rounds)
+        rounds = [
+            {"rps": r.page.rps, "p95_ms": r.page.p95_ms, "floor_rps": r.floor.rps}
+            for r in measured.rounds
+        ]
     return PageResult(
         key=page.key,
         label=page.label,
@@ -109,31 +123,48 @@ def _page_result(page: Page, measured: Measured, queries: int | None) -> PageRes
         p95_ms=loaded.p95_ms,
         p99_ms=loaded.p99_ms,
         max_ms=loaded.max_ms,
-        requests=loaded.requests,
-        bytes_per_response=loaded.bytes // max(loaded.requests, 1),
+        requests=requests,
+        bytes_per_response=sum(r.bytes for r in page_runs) // max(requests, 1),
         unloaded_p50_ms=measured.unloaded.p50_ms,
         unloaded_requests=measured.unloaded.requests,
         queries=queries,
         non2xx=sum(r.non2xx for r in runs),
         first_bad_status=first_bad,
         socket_errors=sum(r.socket_errors + r.timeouts for r in runs),
+        floor_rps=floor_rps,
+        rounds=rounds,
     )
+
+
+def _progress(result: PageResult) -> str:
+    """One page's line while the run goes on; the rounds' spread under it."""
+    line = (
+        f"  {result.label:<52} {result.rps:7.1f} req/s  p95 {result.p95_ms:6.1f} ms  "
+        f"unloaded p50 {result.unloaded_p50_ms:5.1f} ms  queries {result.queries}"
+    )
+    if result.rounds:
+        pages = ", ".join(f"{r['rps']:.0f}" for r in result.rounds)
+        floors = ", ".join(f"{r['floor_rps']:.0f}" for r in result.rounds)
+        p95s = ", ".join(f"{r['p95_ms']:.1f}" for r in result.rounds)
+        line += f"\n    rounds: {pages} req/s (p95 {p95s} ms) beside /login at {floors} req/s"
+    return line
 
 
 def _measure_pages(
     server: Server, fixtures: Fixtures, counts: dict[str, int], wrk: str, seconds: int
 ) -> list[PageResult]:
+    """The floor first, as one run; then every other page in rounds beside runs of the floor."""
     browsers = _browsers(server, fixtures)
+    pages = key_pages(fixtures)
+    floor_page = next(page for page in pages if page.key == FLOOR)
+    floor = _target(server, floor_page, browsers[floor_page.who])
     results: list[PageResult] = []
-    for page in key_pages(fixtures):
-        target = _target(server, page, browsers[page.who])
-        measured = measure(wrk, target, seconds=seconds, drain=server.drain)
+    for page in pages:
+        beside = None if page.key == FLOOR else floor
+        target = floor if page.key == FLOOR else _target(server, page, browsers[page.who])
+        measured = measure(wrk, target, seconds=seconds, drain=server.drain, floor=beside)
         result = _page_result(page, measured, counts.get(page.key))
-        print(
-            f"  {page.label:<52} {result.rps:7.1f} req/s  p95 {result.p95_ms:6.1f} ms  "
-            f"unloaded p50 {result.unloaded_p50_ms:5.1f} ms  queries {result.queries}",
-            flush=True,
-        )
+        print(_progress(result), flush=True)
         results.append(result)
     return results
 
@@ -176,6 +207,7 @@ def measure_run(
         fixtures=fixtures.describe(),
         worker_rss_mb=[round(mb, 1) for mb in rss],
         pages=pages,
+        round_seconds=round_seconds(options.duration),
     )
 
 
@@ -196,7 +228,7 @@ def _stores(options: Options) -> list[Store]:
 
 def _print_run(run: RunResult) -> None:
     rss = ", ".join(f"{mb:.0f} MB" for mb in run.worker_rss_mb)
-    print(f"\n{report.run_title(run)} ({run.duration} s per page, {run.connections} connections)")
+    print(f"\n{report.run_title(run)} ({report.load_note(run)}, {run.connections} connections)")
     print(report.page_table(run).text())
     print(f"gunicorn workers' RSS after the run: {rss}; run took {run.wall_seconds:.0f} s\n")
 
