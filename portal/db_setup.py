@@ -8,7 +8,8 @@ from typing import Any, Literal
 import psycopg
 from flask import Flask
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.default import DefaultExecutionContext
 
 from .extensions import db
 
@@ -78,6 +79,80 @@ def _plan_cache_mode(mode: Literal["force_generic_plan", "force_custom_plan"]) -
         db.session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
 
 
+# Set on a connection from the start of a transaction once it sends anything that may write.
+_WROTE = "waypoint_wrote"
+# psycopg keeps this many prepared statements per connection (its default is 100; the key
+# pages alone run more than that many different statements).
+PREPARED_MAX = 250
+
+
+def _transaction_begins(conn: Connection) -> None:
+    conn.info[_WROTE] = False
+
+
+def _may_write(
+    conn: Connection,
+    _cursor: Any,
+    statement: str,
+    _parameters: Any,
+    context: DefaultExecutionContext | None,
+    _executemany: bool,
+) -> None:
+    """Mark the transaction as one that may have written: any INSERT, UPDATE or DELETE, DDL,
+    and any text SQL but ``SET LOCAL``. Only a SELECT the app built leaves it unmarked."""
+    if conn.info.get(_WROTE):
+        return
+    if (
+        context is None
+        or context.isinsert
+        or context.isupdate
+        or context.isdelete
+        or context.isddl
+        or (context.is_text and not statement.startswith("SET LOCAL "))
+        # A data-modifying WITH inside a SELECT.
+        or "INSERT INTO" in statement
+        or "UPDATE " in statement
+        or "DELETE FROM" in statement
+    ):
+        conn.info[_WROTE] = True
+
+
+def _end_reads_with_commit(conn: Connection) -> None:
+    """End a transaction that only read with COMMIT, not ROLLBACK.
+
+    Both leave the database as it was. But psycopg forgets the statements it prepared on a
+    ROLLBACK, and every request that only reads ends with one (the session closes), so a
+    statement never reached the five runs after which psycopg prepares it, and PostgreSQL
+    planned every statement of every page again: 0.1–0.6 ms each, more than running most
+    of them. After this COMMIT the ROLLBACK that follows finds no transaction and leaves
+    the prepared statements alone. A transaction that may have written, or has failed, is
+    rolled back as before."""
+    if conn.info.get(_WROTE, True):
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if (
+        isinstance(dbapi_connection, psycopg.Connection)
+        and dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    ):
+        dbapi_connection.commit()
+
+
+def _keep_prepared_statements(engine: Engine) -> None:
+    """On PostgreSQL, keep psycopg's prepared statements from one request to the next."""
+    if engine.dialect.name != "postgresql":
+        return
+    event.listen(engine, "begin", _transaction_begins)
+    event.listen(engine, "before_cursor_execute", _may_write)
+    event.listen(engine, "rollback", _end_reads_with_commit)
+
+    @event.listens_for(engine, "connect")
+    def _prepared_max(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.prepared_max = PREPARED_MAX
+
+
 def init_app(app: Flask) -> None:
     """Bind the database to the app."""
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            _keep_prepared_statements(engine)
