@@ -937,7 +937,6 @@ def client_tasks(client_id: int) -> Response | str | tuple[str, int]:
         "staff/clients/tasks.html",
         form=form,
         tasks=rows,
-        button=ButtonForm(),
         **_record_context(client, "tasks"),
     ), 422 if form.errors else 200
 

@@ -91,7 +91,6 @@ def task_index() -> Response | str | tuple[str, int]:
         kind=kind,
         status=status,
         today=today,
-        button=ButtonForm(),
         may_see_team=policy.may_cosign(current_user),
         may_add=may_add,
     ), 422 if form.errors else 200
@@ -103,7 +102,6 @@ def _task_page(task: Task, step_form: TaskStepForm | None = None, status: int = 
         task=task,
         today=i18n.agency_today(),
         step_form=step_form or TaskStepForm(formdata=None),
-        button=ButtonForm(),
     ), status
 
 
@@ -140,9 +138,7 @@ def task_step_toggle(task_id: int, item_id: int) -> Any:
     tasks.toggle_item(item, request.form.get("done") == "1", actor=current_user, ip=client_ip())
     db.session.commit()
     if is_partial():
-        return render_template(
-            "staff/tasks/_step.html", task=task, item=item, button=ButtonForm(), announce=True
-        )
+        return render_template("staff/tasks/_step.html", task=task, item=item, announce=True)
     return redirect(url_for("staff.task_detail", task_id=task.id) + "#checklist", code=303)
 
 

@@ -12,7 +12,6 @@ from ..i18n import agency_today, agency_zone
 from ..models import Role, User, utcnow
 from ..services import appointments, audit, dashboard
 from . import bp
-from .forms import ButtonForm
 
 
 @bp.route("/")
@@ -44,7 +43,6 @@ def home() -> str:
         "staff/home.html",
         user_counts=None,
         board=board,
-        button=ButtonForm(),
         may_review=policy.may_review_emergency_access(current_user),
         may_see_log=current_user.role == Role.SUPERVISOR,
         today=today,

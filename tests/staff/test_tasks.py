@@ -394,10 +394,14 @@ def test_a_task_marked_done_from_the_list_leaves_it(client, agency, my_tasks):
     with time_machine.travel(NOW, tick=False):
         sign_in(client, agency.cm)
         body = page(client.get("/staff/tasks"))
-        back = re.search(r'name="next" value="([^"]+)"', row(body, my_tasks["later"]))
-        assert back and back[1].startswith("/staff/tasks")
+        later = row(body, my_tasks["later"])
+        back = re.search(r'name="next" value="([^"]+)"', later)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', later)
+        assert back and back[1].startswith("/staff/tasks") and token
         url = f"/staff/tasks/{my_tasks['later'].id}/status"
-        response = post(client, url, {"status": "done", "next": back[1]})
+        # The row's own form, as the button sends it.
+        form = {"csrf_token": token[1], "status": "done", "next": back[1]}
+        response = client.post(url, data=form)
         assert response.headers["Location"].startswith("/staff/tasks")
         body = page(client.get("/staff/tasks"))
     assert "Later" not in listed(body) and "Task done." in body
