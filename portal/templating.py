@@ -51,6 +51,8 @@ def _gettext_callables(catalog: Any) -> dict[str, Any]:
         text = ugettext(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704
+        if not variables and "%" not in text:
+            return text  # what ``text % {}`` gives, without escaping an empty dict's values
         return text % variables
 
     @pass_context
