@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -63,19 +63,24 @@ def _notice_hours() -> int:
     return int(current_app.config["APPOINTMENT_NOTICE_HOURS"])
 
 
+# The client's ten latest requests, newest first, with who proposed a time: built once for the
+# process (building it cost more than running it), run with ``client_id``.
+_RECENT_REQUESTS = (
+    select(AppointmentRequest)
+    .options(joinedload(AppointmentRequest.proposed_by))
+    .where(AppointmentRequest.client_id == bindparam("client_id", type_=Integer()))
+    .order_by(AppointmentRequest.created_at.desc())
+    .limit(10)
+)
+
+
 @client_bp.route("/appointments", endpoint="appointments")
 def appointments_page() -> Any:
     """Upcoming and recent appointments, my requests and their answers, my calendar link."""
     client = own_client()
     now = utcnow()
     upcoming, past = calendars.client_appointments(client, now=now, past=PAST_SHOWN)
-    requests = db.session.scalars(
-        select(AppointmentRequest)
-        .options(joinedload(AppointmentRequest.proposed_by))
-        .where(AppointmentRequest.client_id == client.id)
-        .order_by(AppointmentRequest.created_at.desc())
-        .limit(10)
-    ).all()
+    requests = db.session.scalars(_RECENT_REQUESTS, {"client_id": client.id}).all()
     _audit_view(client.id, "client portal")
     db.session.commit()
     return render_template(

@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone
-from sqlalchemy import Integer, Select, bindparam, or_, select, update
+from sqlalchemy import Integer, Select, String, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -95,15 +95,24 @@ class FeedOwner:
     language: str
 
 
-def feed_owner(raw: str) -> FeedOwner | None:
-    """The active client or family member whose feed this token opens (in one statement,
-    with a client's record language), or None."""
-    row = db.session.execute(
+@cache
+def _feed_owner() -> Select[CalendarFeed, str]:
+    """``feed_owner``'s statement, built once for the process: run with ``token_hash``."""
+    return (
         select(CalendarFeed, Client.preferred_language)
         .options(joinedload(CalendarFeed.user))
         .outerjoin(Client, Client.portal_user_id == CalendarFeed.user_id)
-        .where(CalendarFeed.token_hash == _hash(raw), CalendarFeed.revoked_at.is_(None))
-    ).first()
+        .where(
+            CalendarFeed.token_hash == bindparam("token_hash", type_=String()),
+            CalendarFeed.revoked_at.is_(None),
+        )
+    )
+
+
+def feed_owner(raw: str) -> FeedOwner | None:
+    """The active client or family member whose feed this token opens (in one statement,
+    with a client's record language), or None."""
+    row = db.session.execute(_feed_owner(), {"token_hash": _hash(raw)}).first()
     if row is None:
         return None
     feed, record_language = row

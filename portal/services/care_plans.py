@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -121,16 +122,23 @@ def latest_signed(client: Client) -> CarePlan | None:
     )
 
 
+# The statements of the plan page and the record's overview, each built once for the process
+# (building one cost more than running it) and run with its values.
+
+
+@cache
+def _goals() -> Select[Any]:
+    return (
+        select(Goal)
+        .options(joinedload(Goal.objectives), selectinload(Goal.interventions))
+        .where(Goal.plan_id == bindparam("plan_id", type_=Integer()))
+        .order_by(Goal.position, Goal.id)
+    )
+
+
 def load_goals(plan: CarePlan) -> list[Goal]:
     """The plan's goals with their objectives and interventions, in two queries."""
-    return list(
-        db.session.scalars(
-            select(Goal)
-            .options(joinedload(Goal.objectives), selectinload(Goal.interventions))
-            .where(Goal.plan_id == plan.id)
-            .order_by(Goal.position, Goal.id)
-        ).unique()
-    )
+    return list(db.session.scalars(_goals(), {"plan_id": plan.id}).unique())
 
 
 @dataclass(frozen=True)
@@ -143,18 +151,23 @@ class WorkingVersions:
     in_force: CarePlan | None
 
 
-def working_versions(client: Client) -> WorkingVersions:
-    """``draft``, ``latest_signed`` and ``in_force`` in one query, with who signed and
-    approved each."""
-    plans = db.session.scalars(
+@cache
+def _working_versions() -> Select[Any]:
+    return (
         select(CarePlan)
         .options(joinedload(CarePlan.signed_by), joinedload(CarePlan.approved_by))
         .where(
-            CarePlan.client_id == client.id,
+            CarePlan.client_id == bindparam("client_id", type_=Integer()),
             CarePlan.status.in_(("draft", "active", "awaiting_approval")),
         )
         .order_by(CarePlan.number.desc())
-    ).all()
+    )
+
+
+def working_versions(client: Client) -> WorkingVersions:
+    """``draft``, ``latest_signed`` and ``in_force`` in one query, with who signed and
+    approved each."""
+    plans = db.session.scalars(_working_versions(), {"client_id": client.id}).all()
     return WorkingVersions(
         draft=next((p for p in plans if p.status == "draft"), None),
         latest_signed=next((p for p in plans if p.status != "draft"), None),
@@ -162,7 +175,7 @@ def working_versions(client: Client) -> WorkingVersions:
     )
 
 
-def _latest_rating(client_id: int) -> Any:
+def _latest_rating(client_id: Any) -> Any:
     """SQL: the last rating recorded for the goal of the row (NULL when none)."""
     return (
         select(GoalProgress.rating)
@@ -174,24 +187,30 @@ def _latest_rating(client_id: int) -> Any:
     )
 
 
-def signed_summary(client: Client) -> tuple[CarePlan | None, list[tuple[Goal, int]]]:
-    """``latest_signed`` with ``current_goals``, in one query (the record's overview)."""
+@cache
+def _signed_summary() -> Select[Any]:
+    client_id = bindparam("client_id", type_=Integer())
     newest = (
         select(CarePlan.id)
         .where(
-            CarePlan.client_id == client.id,
+            CarePlan.client_id == client_id,
             CarePlan.status.in_(("active", "awaiting_approval")),
         )
         .order_by(CarePlan.number.desc())
         .limit(1)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(CarePlan, Goal, _latest_rating(client.id))
+    return (
+        select(CarePlan, Goal, _latest_rating(client_id))
         .outerjoin(Goal, Goal.plan_id == CarePlan.id)
         .where(CarePlan.id == newest)
         .order_by(Goal.position, Goal.id)
-    ).all()
+    )
+
+
+def signed_summary(client: Client) -> tuple[CarePlan | None, list[tuple[Goal, int]]]:
+    """``latest_signed`` with ``current_goals``, in one query (the record's overview)."""
+    rows = db.session.execute(_signed_summary(), {"client_id": client.id}).all()
     if not rows:
         return None, []
     goals = [
@@ -202,21 +221,29 @@ def signed_summary(client: Client) -> tuple[CarePlan | None, list[tuple[Goal, in
     return rows[0][0], goals
 
 
-def goal_choices(client: Client) -> list[tuple[str, str]]:
-    """The goals of the version in force as (key, description), in one query (for linking a
-    note to them)."""
+@cache
+def _goal_choices() -> Select[str, str]:
     in_force_id = (
         select(CarePlan.id)
-        .where(CarePlan.client_id == client.id, CarePlan.status == "active")
+        .where(
+            CarePlan.client_id == bindparam("client_id", type_=Integer()),
+            CarePlan.status == "active",
+        )
         .order_by(CarePlan.number.desc())
         .limit(1)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Goal.key, Goal.description)
         .where(Goal.plan_id == in_force_id)
         .order_by(Goal.position, Goal.id)
-    ).all()
+    )
+
+
+def goal_choices(client: Client) -> list[tuple[str, str]]:
+    """The goals of the version in force as (key, description), in one query (for linking a
+    note to them)."""
+    rows = db.session.execute(_goal_choices(), {"client_id": client.id}).all()
     return [(key, description) for key, description in rows]
 
 
@@ -247,12 +274,8 @@ def progress_by_goal(client: Client, keys: list[str]) -> dict[str, list[GoalProg
     return found
 
 
-def latest_progress(client: Client, keys: list[str]) -> dict[str, list[GoalProgress]]:
-    """``progress_by_goal`` keeping only the last entry of each goal, in one query (what a
-    goal's line shows, however long its history)."""
-    found: dict[str, list[GoalProgress]] = {key: [] for key in keys}
-    if not keys:
-        return found
+@cache
+def _latest_progress() -> Select[Any]:
     ranked = (
         select(
             GoalProgress.id,
@@ -263,12 +286,24 @@ def latest_progress(client: Client, keys: list[str]) -> dict[str, list[GoalProgr
             )
             .label("rank"),
         )
-        .where(GoalProgress.client_id == client.id, GoalProgress.goal_key.in_(keys))
+        .where(
+            GoalProgress.client_id == bindparam("client_id", type_=Integer()),
+            GoalProgress.goal_key.in_(bindparam("keys", expanding=True)),
+        )
         .subquery()
     )
-    rows = db.session.scalars(
+    return (
         select(GoalProgress).join(ranked, ranked.c.id == GoalProgress.id).where(ranked.c.rank == 1)
     )
+
+
+def latest_progress(client: Client, keys: list[str]) -> dict[str, list[GoalProgress]]:
+    """``progress_by_goal`` keeping only the last entry of each goal, in one query (what a
+    goal's line shows, however long its history)."""
+    found: dict[str, list[GoalProgress]] = {key: [] for key in keys}
+    if not keys:
+        return found
+    rows = db.session.scalars(_latest_progress(), {"client_id": client.id, "keys": keys})
     for row in rows:
         found[row.goal_key].append(row)
     return found

@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, case, func, literal, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +42,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.base import UTCDateTime
 from . import audit
 from .appointments import Attendance
 from .errors import DomainError, IllegalTransition, StaleEdit
@@ -419,11 +433,10 @@ class StaffMember:
     role: str
 
 
-def care_team_and_staff(
-    client: Client, *, with_staff: bool
-) -> tuple[list[TeamMember], list[StaffMember]]:
-    """The client's care team in the order they joined and, when the primary form needs them,
-    the active case managers by name, in one query."""
+@cache
+def _care_team_and_staff(with_staff: bool) -> Any:
+    """``care_team_and_staff``'s statement, built once for the process per shape: run with
+    ``client_id``."""
     members = (
         select(
             literal(0).label("kind"),
@@ -434,17 +447,25 @@ def care_team_and_staff(
             User.role.label("role"),
         )
         .join(User, User.id == CareTeamMember.user_id)
-        .where(CareTeamMember.client_id == client.id)
+        .where(CareTeamMember.client_id == bindparam("client_id", type_=Integer()))
     )
-    query: Any = members.order_by(CareTeamMember.id)
-    if with_staff:
-        staff = select(literal(1), null(), null(), User.id, User.display_name, User.role).where(
-            User.role == Role.CASE_MANAGER, User.active
-        )
-        query = union_all(members, staff).order_by("kind", "member_id", "name")
+    if not with_staff:
+        return members.order_by(CareTeamMember.id)
+    staff = select(literal(1), null(), null(), User.id, User.display_name, User.role).where(
+        User.role == Role.CASE_MANAGER, User.active
+    )
+    return union_all(members, staff).order_by("kind", "member_id", "name")
+
+
+def care_team_and_staff(
+    client: Client, *, with_staff: bool
+) -> tuple[list[TeamMember], list[StaffMember]]:
+    """The client's care team in the order they joined and, when the primary form needs them,
+    the active case managers by name, in one query."""
+    rows = db.session.execute(_care_team_and_staff(with_staff), {"client_id": client.id})
     team: list[TeamMember] = []
     choices: list[StaffMember] = []
-    for kind, member_id, role_label, user_id, name, role in db.session.execute(query):
+    for kind, member_id, role_label, user_id, name, role in rows:
         if kind == 0:
             team.append(TeamMember(member_id, user_id, name, role_label))
         else:
@@ -488,37 +509,43 @@ def care_team_candidate(client: Client, user_id: int | None) -> User | None:
     return db.session.scalar(select(User).where(User.id == user_id, _may_join_team(client)))
 
 
-# One alias for the life of the process: a new ``aliased()`` per query is a new entity
-# to set up on every request.
-_UPCOMING = aliased(Appointment)
-
-
-def appointment_summary(client: Client) -> tuple[Appointment | None, Attendance]:
-    """The client's next scheduled appointment (with its staff member) and the attended and
-    no-show counts of all their appointments, in one query."""
+@cache
+def _appointment_summary() -> Select[Any]:
+    """``appointment_summary``'s statement, built once for the process (every record overview
+    runs it; building it cost more than running it): run with ``client_id`` and ``now``."""
+    client_id = bindparam("client_id", type_=Integer())
+    upcoming = aliased(Appointment)
     figures = (
         select(
             func.count(case((Appointment.status == "attended", 1))).label("attended"),
             func.count(case((Appointment.status == "no_show", 1))).label("no_show"),
         )
-        .where(Appointment.client_id == client.id)
+        .where(Appointment.client_id == client_id)
         .subquery()
     )
     next_id = (
         select(Appointment.id)
         .where(
-            Appointment.client_id == client.id,
+            Appointment.client_id == client_id,
             Appointment.status == "scheduled",
-            Appointment.starts_at > utcnow(),
+            Appointment.starts_at > bindparam("now", type_=UTCDateTime()),
         )
         .order_by(Appointment.starts_at)
         .limit(1)
         .scalar_subquery()
     )
-    attended, no_show, appointment = db.session.execute(
-        select(figures.c.attended, figures.c.no_show, _UPCOMING)
+    return (
+        select(figures.c.attended, figures.c.no_show, upcoming)
         .select_from(figures)
-        .outerjoin(_UPCOMING, _UPCOMING.id == next_id)
-        .options(joinedload(_UPCOMING.staff))
+        .outerjoin(upcoming, upcoming.id == next_id)
+        .options(joinedload(upcoming.staff))
+    )
+
+
+def appointment_summary(client: Client) -> tuple[Appointment | None, Attendance]:
+    """The client's next scheduled appointment (with its staff member) and the attended and
+    no-show counts of all their appointments, in one query."""
+    attended, no_show, appointment = db.session.execute(
+        _appointment_summary(), {"client_id": client.id, "now": utcnow()}
     ).one()
     return appointment, Attendance(int(attended), int(no_show))

@@ -3,7 +3,7 @@ manager's answer: taken into the plan's draft, or answered with a message."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from ..extensions import db
 from ..models import Client, Goal, GoalProposal, User, utcnow
@@ -46,25 +46,29 @@ def propose(
     return proposal
 
 
-def open_for(client: Client) -> list[GoalProposal]:
-    return list(
-        db.session.scalars(
-            select(GoalProposal)
-            .where(GoalProposal.client_id == client.id, GoalProposal.status == "open")
-            .order_by(GoalProposal.created_at)
-        )
+# Built once for the process (the plan and goals pages run them), run with ``client_id``.
+_OPEN = (
+    select(GoalProposal)
+    .where(
+        GoalProposal.client_id == bindparam("client_id", type_=Integer()),
+        GoalProposal.status == "open",
     )
+    .order_by(GoalProposal.created_at)
+)
+_RECENT = (
+    select(GoalProposal)
+    .where(GoalProposal.client_id == bindparam("client_id", type_=Integer()))
+    .order_by(GoalProposal.created_at.desc())
+    .limit(bindparam("limit", type_=Integer()))
+)
+
+
+def open_for(client: Client) -> list[GoalProposal]:
+    return list(db.session.scalars(_OPEN, {"client_id": client.id}))
 
 
 def recent_for(client: Client, limit: int = 20) -> list[GoalProposal]:
-    return list(
-        db.session.scalars(
-            select(GoalProposal)
-            .where(GoalProposal.client_id == client.id)
-            .order_by(GoalProposal.created_at.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(_RECENT, {"client_id": client.id, "limit": limit}))
 
 
 def _check(proposal: GoalProposal, expected_version: int) -> None:
