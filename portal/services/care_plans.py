@@ -109,17 +109,22 @@ def draft(client: Client) -> CarePlan | None:
     )
 
 
+# The newest signed version not replaced, built once like ``_IN_FORCE``: run with ``client_id``.
+_LATEST_SIGNED = (
+    select(CarePlan)
+    .where(
+        CarePlan.client_id == bindparam("client_id", type_=Integer()),
+        CarePlan.status.in_(("active", "awaiting_approval")),
+    )
+    .order_by(CarePlan.number.desc())
+    .limit(1)
+)
+
+
 def latest_signed(client: Client) -> CarePlan | None:
     """The newest signed version that has not been replaced (in force or awaiting approval)."""
-    return db.session.scalar(
-        select(CarePlan)
-        .where(
-            CarePlan.client_id == client.id,
-            CarePlan.status.in_(("active", "awaiting_approval")),
-        )
-        .order_by(CarePlan.number.desc())
-        .limit(1)
-    )
+    plan: CarePlan | None = db.session.scalar(_LATEST_SIGNED, {"client_id": client.id})
+    return plan
 
 
 # The statements of the plan page and the record's overview, each built once for the process
@@ -189,19 +194,9 @@ def _latest_rating(client_id: Any) -> Any:
 
 @cache
 def _signed_summary() -> Select[Any]:
-    client_id = bindparam("client_id", type_=Integer())
-    newest = (
-        select(CarePlan.id)
-        .where(
-            CarePlan.client_id == client_id,
-            CarePlan.status.in_(("active", "awaiting_approval")),
-        )
-        .order_by(CarePlan.number.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    newest = _LATEST_SIGNED.with_only_columns(CarePlan.id).scalar_subquery()
     return (
-        select(CarePlan, Goal, _latest_rating(client_id))
+        select(CarePlan, Goal, _latest_rating(bindparam("client_id", type_=Integer())))
         .outerjoin(Goal, Goal.plan_id == CarePlan.id)
         .where(CarePlan.id == newest)
         .order_by(Goal.position, Goal.id)
@@ -223,16 +218,7 @@ def signed_summary(client: Client) -> tuple[CarePlan | None, list[tuple[Goal, in
 
 @cache
 def _goal_choices() -> Select[str, str]:
-    in_force_id = (
-        select(CarePlan.id)
-        .where(
-            CarePlan.client_id == bindparam("client_id", type_=Integer()),
-            CarePlan.status == "active",
-        )
-        .order_by(CarePlan.number.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    in_force_id = _IN_FORCE.with_only_columns(CarePlan.id).scalar_subquery()
     return (
         select(Goal.key, Goal.description)
         .where(Goal.plan_id == in_force_id)
