@@ -209,3 +209,85 @@ def test_every_page_address_written_from_its_shape_is_flasks_own(app):
     # And the addresses were written from shapes, not built by Flask each time.
     shapes = app.extensions["waypoint_addresses"].values()
     assert sum(shape != ((), ()) for shape in shapes) >= 2 * len(rules)
+
+
+def test_addresses_with_words_written_from_their_shape_are_flasks_own(app):
+    """An address with words in it (``kind="objective"``, ``view="week"``) keeps its shape
+    with the words written in: for every page whose address takes a word, under the root and
+    under a mount point, the templates' ``url_for`` writes what Flask writes, each word where
+    it belongs, with the numbers changing."""
+    url_for = app.jinja_env.globals["url_for"]
+    written = 0
+    for base in ("http://localhost", "http://localhost/agency"):
+        with app.test_request_context("/", base_url=base):
+            app.preprocess_request()
+            for rule in app.url_map.iter_rules():
+                if rule.endpoint == "static":
+                    continue
+                for words in _word_choices(rule):
+                    for number in (1, 42, 123456):
+                        values = {name: words.get(name, number) for name in rule.arguments}
+                        expected = flask.url_for(rule.endpoint, **values, view="week")
+                        assert url_for(rule.endpoint, **values, view="week") == expected
+                        written += 1
+    assert written > 100
+    # The plan's part addresses were written from a shape for each of their words.
+    shapes = app.extensions["waypoint_addresses"]
+    kinds = {
+        value
+        for key, shape in shapes.items()
+        if key[0] == "staff.part_move" and shape[0]
+        for name, value in key[3:]
+        if name == "kind"
+    }
+    assert kinds == {"goal", "objective", "intervention"}
+
+
+def _word_choices(rule):
+    """Words for a rule's arguments that are not numbers: each choice of an ``any()``, and
+    three words (one that is not ASCII) for a free one; none for a rule of numbers only."""
+    converters = rule._converters  # noqa: SLF001
+    free = [n for n, c in converters.items() if type(c).__name__ == "UnicodeConverter"]
+    chosen = [(n, sorted(c.items)) for n, c in converters.items() if hasattr(c, "items")]
+    choices = [{name: items[i % len(items)] for name, items in chosen} for i in range(3)]
+    if free or chosen:
+        words = ("phq9", "caseload", "café")
+        return [
+            {**choice, **dict.fromkeys(free, word)}
+            for choice, word in zip(choices, words, strict=True)
+        ]
+    return []
+
+
+def test_a_value_too_long_or_not_a_word_is_built_by_flask_each_time(app):
+    """A token in an address is longer than any word, and a value with a space or a dash, or
+    that starts with a figure, is not one: Flask builds those addresses each time, and none of
+    them is kept."""
+    url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        kept = app.extensions["waypoint_addresses"]
+        before = len(kept)
+        for value in ("x" * 25, "two words", "a-b", "9lives"):
+            feed = url_for("main.calendar_feed", token=value)
+            assert feed == flask.url_for("main.calendar_feed", token=value)
+            listing = url_for("staff.client_index", q=value)
+            assert listing == flask.url_for("staff.client_index", q=value)
+        assert len(kept) == before
+
+
+def test_no_more_shapes_are_kept_than_the_most_allowed(app, monkeypatch):
+    """Words from a query string could grow the kept shapes without end: past the most kept,
+    addresses are still right, built by Flask, and no more are kept."""
+    from portal import addresses
+
+    url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        kept = app.extensions["waypoint_addresses"]
+        monkeypatch.setattr(addresses, "_MOST_KEPT", len(kept) + 3)
+        for n in range(10):
+            word = f"status{n}"
+            address = url_for("staff.client_index", status=word)
+            assert address == flask.url_for("staff.client_index", status=word)
+        assert len(kept) == addresses._MOST_KEPT  # noqa: SLF001
