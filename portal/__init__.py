@@ -93,8 +93,9 @@ def _complete_config(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from flask import redirect, request, url_for
+    from flask import redirect, request
 
+    from .addresses import url_for
     from .auth import web
     from .extensions import login_manager
     from .htmx import is_htmx

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 
+from .addresses import url_for
 from .extensions import db
 from .i18n import agency_today
 from .models import Role

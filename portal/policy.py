@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NoReturn, cast
 
-from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, joinedload
 from werkzeug.wrappers import Response
 
+from .addresses import url_for
 from .extensions import db, login_manager
 from .htmx import hx_redirect, is_htmx
 from .models import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask_babel import (
     format_date,
     get_locale,
@@ -23,8 +23,8 @@ from .services import sessions
 
 def _home_url() -> str:
     if current_user.is_authenticated:
-        return url_for(policy.home_endpoint(current_user))
-    return url_for("auth.login")
+        return addresses.url_for(policy.home_endpoint(current_user))
+    return addresses.url_for("auth.login")
 
 
 def _session_timeout() -> dict[str, int] | None:

@@ -4,10 +4,12 @@ the current page's, a client record's tabs, and both in the reader's language.""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import flask
 import pytest
 
+from portal import addresses
 from portal.extensions import db
 from portal.models import Role
 
@@ -279,8 +281,6 @@ def test_a_value_too_long_or_not_a_word_is_built_by_flask_each_time(app):
 def test_no_more_shapes_are_kept_than_the_most_allowed(app, monkeypatch):
     """Words from a query string could grow the kept shapes without end: past the most kept,
     addresses are still right, built by Flask, and no more are kept."""
-    from portal import addresses
-
     url_for = app.jinja_env.globals["url_for"]
     with app.test_request_context("/"):
         app.preprocess_request()
@@ -291,3 +291,19 @@ def test_no_more_shapes_are_kept_than_the_most_allowed(app, monkeypatch):
             address = url_for("staff.client_index", status=word)
             assert address == flask.url_for("staff.client_index", status=word)
         assert len(kept) == addresses._MOST_KEPT  # noqa: SLF001
+
+
+def test_the_portal_writes_addresses_only_through_its_own_url_for():
+    """Every address the portal writes, in Python as in templates, goes through
+    ``portal.addresses.url_for`` (Flask's own, faster for the addresses written most): a
+    module that imports Flask's would quietly build each address the slow way."""
+    portal = Path(addresses.__file__).parent
+    callers = sorted(
+        str(path.relative_to(portal))
+        for path in portal.rglob("*.py")
+        if path.name != "addresses.py"
+        and re.search(
+            r"^\s*from flask import[^\n]*\burl_for\b|\bflask\.url_for\b", path.read_text(), re.M
+        )
+    )
+    assert callers == []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..addresses import url_for
 from ..auth.web import begin_session, client_ip, current_session
 from ..extensions import db
 from ..formutils import choices

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..models import SAFETY_SECTIONS, Client, SafetyPlanVersion

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, request, session, url_for
+from flask import jsonify, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
+from ..addresses import url_for
 from ..extensions import csrf, db
 from ..formutils import choices
 from ..navigation import safe_next

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import url_for
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -18,6 +17,7 @@ from sqlalchemy import (
     select,
 )
 
+from ..addresses import url_for
 from ..extensions import db
 from ..models import AuditEvent, User
 

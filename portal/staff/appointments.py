@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from sqlalchemy import Integer, Select, bindparam, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from .. import policy
+from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices

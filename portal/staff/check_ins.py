@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +17,7 @@ from wtforms import DateField, SelectField, ValidationError
 from wtforms.validators import InputRequired
 
 from .. import i18n, policy
+from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import PortalForm, choices

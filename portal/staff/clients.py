@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,6 +31,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
+from ..addresses import url_for
 from ..auth.emails import send_invitation
 from ..auth.web import client_ip
 from ..extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..models import Client, EmergencyAccess

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import String, cast, func, or_, select
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
+from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
