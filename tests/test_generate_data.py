@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.i18n import agency_zone
 from portal.models import (
     Appointment,
     Assessment,
@@ -135,3 +137,41 @@ def test_generate_data_command_runs_once(app: Flask) -> None:
     again = runner.invoke(args=["generate-data", "--clients", "1"])
     assert again.exit_code == 1
     assert "already has generated data" in again.output
+
+
+def _fingerprint(ids: range) -> list[tuple[object, ...]]:
+    """What the generated clients' records say, in the order the clients were made: names,
+    and every note's and appointment's time and status."""
+    clients = db.session.scalars(select(Client).where(Client.id.in_(ids)).order_by(Client.id))
+    found: list[tuple[object, ...]] = []
+    for client in clients:
+        noted = db.session.execute(
+            select(ProgressNote.contact_at, ProgressNote.status)
+            .where(ProgressNote.client_id == client.id)
+            .order_by(ProgressNote.contact_at, ProgressNote.status)
+        ).all()
+        booked = db.session.execute(
+            select(Appointment.starts_at, Appointment.status)
+            .where(Appointment.client_id == client.id)
+            .order_by(Appointment.starts_at, Appointment.status)
+        ).all()
+        found.append((client.legal_name, client.status, tuple(noted), tuple(booked)))
+    return found
+
+
+def test_the_same_seed_gives_the_same_agency_at_any_hour_of_a_day(app: Flask) -> None:
+    """A benchmark rebuilt in the afternoon measures the records it measured in the morning:
+    the records are dated back from the start of the agency's day, not from the minute."""
+    zone = agency_zone()
+    morning = datetime(2026, 3, 10, 8, 5, tzinfo=zone)
+    afternoon = datetime(2026, 3, 10, 17, 40, tzinfo=zone)
+    first = generate_data.generate(5, seed=3, now=morning)
+    seen_first = _fingerprint(first.client_ids)
+    db.session.rollback()
+    again = generate_data.generate(5, seed=3, now=afternoon)
+    seen_again = _fingerprint(again.client_ids)
+    assert sum(len(notes) for _, _, notes, _ in seen_first) > 20
+    assert seen_again == seen_first
+    # Nothing is dated after the start of that day but what is booked ahead.
+    start = datetime(2026, 3, 10, tzinfo=zone)
+    assert max(at for *_, notes, _ in seen_again for at, _ in notes) <= start

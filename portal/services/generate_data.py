@@ -5,8 +5,12 @@ Per client on average: 60 progress notes, 12 assessments, 25 appointments, one t
 care-plan versions of three to five goals, 4 referrals, 10 tasks, 20 messages and 200 audit
 events; about 40 clients per case manager. Rows are built as plain dicts with ids assigned
 here and written with COPY (PostgreSQL) or executemany (SQLite), never one ORM object at a
-time; the audit events extend the hash chain so that ``audit-verify`` still holds. The same
-seed gives the same agency (relative to the moment it runs).
+time; the audit events extend the hash chain so that ``audit-verify`` still holds.
+
+The records are dated back from the start of the agency's day the run happens on, not from
+the moment it runs: on any one day, the same size and seed give the same records whatever
+the hour, so a benchmark rebuilt in the afternoon measures the pages it measured in the
+morning (dated from the minute, the busiest record and its state changed with the hour).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -85,8 +90,21 @@ def _demo_staff() -> DemoStaff:
     )
 
 
-def generate(clients: int, *, seed: int = 1, echo: Callable[[str], None] = _quiet) -> Report:
-    """Load the demo data, then add a generated agency of this many clients (not committed)."""
+def start_of_day(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight in the agency's time zone on the day of ``moment``, in UTC."""
+    day = moment.astimezone(zone).date()
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+
+
+def generate(
+    clients: int,
+    *,
+    seed: int = 1,
+    echo: Callable[[str], None] = _quiet,
+    now: datetime | None = None,
+) -> Report:
+    """Load the demo data, then add a generated agency of this many clients (not committed),
+    dated back from the start of the agency's day of ``now`` (by default, the present)."""
     if clients < 1:
         raise DomainError("generate at least one client")
     if generated_already():
@@ -102,7 +120,8 @@ def generate(clients: int, *, seed: int = 1, echo: Callable[[str], None] = _quie
     demo.load_demo()
     db.session.flush()
     say("demo accounts and demo clients ready")
-    clock = Clock(now=utcnow().replace(microsecond=0), zone=agency_zone())
+    zone = agency_zone()
+    clock = Clock(now=start_of_day(now or utcnow(), zone), zone=zone)
     connection = db.session.connection()
     writer = BulkWriter(connection)
     resources: dict[str, list[int]] = {}
