@@ -136,9 +136,11 @@ CAVEATS = """\
   are served at a time, so a request mostly waits: its latency under load is about
   eight times the time a worker spends on it, and more at p95. p95 under 50 ms at 16
   connections therefore asks each request to cost a worker about 5 ms.
-- The one-minute load average before and after each run is recorded: a value well
-  above zero at the start means something else was using the machine and the figures
-  are noisier than usual.
+- The one-minute load average before and after each run is recorded, and the share of
+  the CPUs busy in the 2 seconds before the pages are measured. The load average decays
+  over minutes, so from the second run of a `make bench` on it mostly shows the run
+  before; the CPUs' busy share shows what else was running at that moment. Above 25%,
+  the run says the machine was doing other work and its figures are noisier than usual.
 """
 
 
@@ -178,7 +180,11 @@ def _run_section(run: RunResult) -> str:
     rss = ", ".join(f"{mb:.0f} MB" for mb in run.worker_rss_mb)
     before, after = run.load_average
     busy = ""
-    if before > machine.BUSY_LOAD:
+    if run.cpu_busy_before is not None:
+        busy = f" CPUs busy just before the pages: {run.cpu_busy_before:.0%}."
+        if run.cpu_busy_before > machine.BUSY_CPU:
+            busy += " **The machine was doing other work: these figures are noisy.**"
+    elif before > machine.BUSY_LOAD:
         busy = " **The machine was not idle at the start: these figures are noisy.**"
     lines = [
         f"### {report.run_title(run)}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import time
 from pathlib import Path
 
 import gunicorn
@@ -49,11 +50,36 @@ def describe(wrk_version: str) -> dict[str, str]:
 
 # A one-minute load average above this at the start of a run means the machine was busy.
 BUSY_LOAD = 1.0
+# The share of the CPUs busy in the seconds before the pages are measured above which the
+# machine was doing something else.
+BUSY_CPU = 0.25
 
 
 def load_average() -> float:
-    """The one-minute load average: well above zero means something else was running."""
+    """The one-minute load average: well above zero means something else was running (or,
+    between two runs of one ``make bench``, the run before: it decays over minutes)."""
     return os.getloadavg()[0]
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """All CPUs' idle and total time since boot, in clock ticks (Linux); None elsewhere."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    ticks = [int(value) for value in first[1:]]
+    return ticks[3] + ticks[4], sum(ticks)  # idle and iowait, of all
+
+
+def cpu_busy(seconds: float = 2.0) -> float | None:
+    """The share of all CPUs' time spent busy over the next ``seconds``: what else runs right
+    now, which the load average cannot tell from the previous run's own load."""
+    before = _cpu_times()
+    time.sleep(seconds)
+    after = _cpu_times()
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return 1 - (after[0] - before[0]) / (after[1] - before[1])
 
 
 def server_version(url: str) -> str:

@@ -72,6 +72,9 @@ class RunResult:
     pages: list[PageResult] = field(default_factory=list)
     # How long each run of a page's rounds lasted; None in results stored before rounds.
     round_seconds: int | None = None
+    # The share of the CPUs busy just before the pages were measured (machine.cpu_busy);
+    # None in results stored before it was measured, or off Linux.
+    cpu_busy_before: float | None = None
 
     @property
     def clients(self) -> int:

@@ -182,6 +182,9 @@ def measure_run(
         fixtures = resolve(app)
         counts = queries.count(app, fixtures, key_pages(fixtures))
         log = CACHE_DIR / f"gunicorn-{store.kind}-{dataset.label}.log"
+        busy = machine.cpu_busy()
+        if busy is not None and busy > machine.BUSY_CPU:
+            print(f"bench: {busy:.0%} of the CPUs busy before the pages: the figures will be noisy")
         with Server(url, log) as server:
             pages = _measure_pages(server, fixtures, counts, wrk, options.duration)
             rss = server.worker_rss_mb()
@@ -208,6 +211,7 @@ def measure_run(
         worker_rss_mb=[round(mb, 1) for mb in rss],
         pages=pages,
         round_seconds=round_seconds(options.duration),
+        cpu_busy_before=None if busy is None else round(busy, 3),
     )
 
 
