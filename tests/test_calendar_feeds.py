@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar
 
@@ -162,6 +162,52 @@ def test_each_fetch_is_audited_and_the_feed_remembers_its_last_fetch(client, age
     db.session.refresh(feed)
     assert feed.last_used_at > first
 
+
+
+def _last_used(body: str) -> str:
+    found = re.search(r'<p class="small" id="feed-last-used">(.*?)</p>', body, re.S)
+    assert found, "the calendar panel does not say when the link was last read"
+    return " ".join(html.unescape(found.group(1)).split())
+
+
+@pytest.mark.parametrize("area", ["client", "family"])
+def test_the_owner_sees_when_a_calendar_app_last_read_the_link(client, agency, make_client, area):
+    """A link that got out shows: its owner sees when a calendar app last read it."""
+    owner = agency.client_user if area == "client" else agency.family
+    sign_in(client, owner)
+    path = issue(client, area)
+    assert _last_used(page(client.get(f"/{area}/appointments"))) == (
+        "No calendar app has read it yet."
+    )
+    events_in(fetch(make_client, path))
+    feed = db.session.scalars(db.select(CalendarFeed).where(CalendarFeed.user_id == owner.id)).one()
+    feed.last_used_at = datetime(2030, 1, 15, 15, 30, tzinfo=UTC)  # 9:30 in Chicago
+    db.session.commit()
+    said = _last_used(page(client.get(f"/{area}/appointments")))
+    assert said.startswith("A calendar app last read it on Jan 15, 2030, 9:30:00")
+    assert "make a new link or turn it off" in said
+    # Turned off, there is no link to have been read.
+    post(client, f"/{area}/calendar-feed", {"action": "revoke"})
+    assert 'id="feed-last-used"' not in page(client.get(f"/{area}/appointments"))
+
+
+def test_a_spanish_reader_sees_the_last_read_in_spanish(client, agency, make_client):
+    agency.client_user.locale = "es"
+    sign_in(client, agency.client_user)
+    events_in(fetch(make_client, issue(client)))
+    feed = db.session.scalars(db.select(CalendarFeed)).one()
+    feed.last_used_at = datetime(2030, 1, 15, 15, 30, tzinfo=UTC)
+    db.session.commit()
+    with force_locale("es"):
+        when = format_datetime(feed.last_used_at, "medium")
+    assert "ene" in when  # the month as Spanish writes it
+    expected = spanish(
+        "A calendar app last read it on %(when)s. "
+        "If none of your calendars should have it, make a new link or turn it off.",
+        when=when,
+    )
+    assert expected.startswith("Una aplicación de calendario")
+    assert _last_used(page(client.get("/client/appointments"))) == expected
 
 def test_old_history_drops_out_of_the_feed(client, agency, make_client):
     now = utcnow().replace(microsecond=0)
