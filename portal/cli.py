@@ -4,6 +4,7 @@ referral-follow-ups|send-reminders|backup|restore|generate-data``."""
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from flask import Flask, current_app
 from .addresses import url_for
 from .extensions import db
 from .i18n import agency_today
-from .models import Role
+from .models import Role, utcnow
 from .services import (
     audit,
     backup,
@@ -110,6 +111,24 @@ def referral_follow_ups_command() -> None:
     made = referrals.follow_up_overdue(agency_today())
     db.session.commit()
     click.echo(f"{made} follow-up task(s) created")
+
+
+@click.command("prune-sessions")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=sessions.KEEP_DAYS,
+    show_default=True,
+    help="Keep what stopped working fewer days ago than this.",
+)
+def prune_sessions_command(days: int) -> None:
+    """Remove sign-in sessions and emailed tokens that stopped working DAYS ago (cron)."""
+    gone_sessions, gone_tokens = sessions.prune(utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(
+        f"{gone_sessions} session(s) and {gone_tokens} token(s) removed "
+        f"(stopped working more than {days} days ago)"
+    )
 
 
 @click.command("send-reminders")
@@ -239,6 +258,7 @@ def init_app(app: Flask) -> None:
         reset_mfa_command,
         referral_follow_ups_command,
         send_reminders_command,
+        prune_sessions_command,
         backup_command,
         restore_command,
         generate_data_command,

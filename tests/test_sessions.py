@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from portal.auth.web import note_activity
 from portal.extensions import db
-from portal.models import AuditEvent, Role, UserSession
-from portal.services import users
+from portal.models import AuditEvent, AuthToken, Role, UserSession
+from portal.services import sessions, tokens, users
 
 from .factories import PASSWORD, make_user
 from .helpers import csrf_token, login, text
@@ -334,3 +334,50 @@ def test_background_autosave_counts_only_when_it_carries_new_text(
         assert save.status_code == 204
         traveller.shift(timedelta(minutes=5))  # 15 minutes after sign-in
         assert signed_in(client) is still_in
+
+
+def test_prune_sessions_removes_what_stopped_working_a_month_ago_and_keeps_the_rest(app):
+    """A daily job removes sign-in sessions and emailed tokens that stopped working more than
+    30 days ago (they hold IP addresses); a session in use and recent history stay."""
+    user = make_user(Role.CASE_MANAGER)
+    long_ago = datetime.now(UTC) - timedelta(days=45)
+    recently = datetime.now(UTC) - timedelta(days=3)
+
+    def a_session(seen, ended=None):
+        with time_machine.travel(seen, tick=False):
+            _, record = sessions.start(user, ip="203.0.113.9", user_agent="Browser")
+        record.ended_at = ended
+        record.end_reason = "signed_out" if ended else None
+        return record.id
+
+    ended_long_ago = a_session(long_ago, ended=long_ago)
+    abandoned = a_session(long_ago)  # never signed out, long past its idle limit
+    ended_recently = a_session(recently, ended=recently)
+    in_use = a_session(datetime.now(UTC))
+    with time_machine.travel(long_ago, tick=False):
+        tokens.issue(user, "reset", minutes=60)
+    tokens.issue(user, "sign_in", minutes=60)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["prune-sessions"])
+
+    assert result.exit_code == 0, result.output
+    assert "2 session(s) and 1 token(s) removed" in result.output
+    left = set(db.session.scalars(select(UserSession.id).where(UserSession.user_id == user.id)))
+    assert left == {ended_recently, in_use}
+    assert {t.purpose for t in db.session.scalars(select(AuthToken))} == {"sign_in"}
+    # Run again: nothing more to remove.
+    again = app.test_cli_runner().invoke(args=["prune-sessions", "--days", "30"])
+    assert "0 session(s) and 0 token(s) removed" in again.output
+
+
+def test_prune_sessions_keeps_what_the_days_asked_for(app):
+    user = make_user(Role.CLIENT)
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=10), tick=False):
+        sessions.start(user, ip=None, user_agent=None)
+    db.session.commit()
+    kept = app.test_cli_runner().invoke(args=["prune-sessions", "--days", "30"])
+    assert "0 session(s)" in kept.output
+    gone = app.test_cli_runner().invoke(args=["prune-sessions", "--days", "7"])
+    assert "1 session(s)" in gone.output
+    assert db.session.scalar(select(UserSession).where(UserSession.user_id == user.id)) is None
