@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -28,3 +29,17 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: An
 
 def text(response: Any) -> str:
     return str(response.get_data(as_text=True))
+
+
+PORTAL = Path(__file__).resolve().parent.parent / "portal"
+
+
+def portal_modules_matching(pattern: str, *, besides: str) -> list[str]:
+    """The portal's Python modules (paths under ``portal/``) whose source matches ``pattern``
+    (a multi-line regular expression), except the module named ``besides``: for tests that
+    hold every module to going through one helper."""
+    return sorted(
+        str(path.relative_to(PORTAL))
+        for path in PORTAL.rglob("*.py")
+        if path.name != besides and re.search(pattern, path.read_text(), re.M)
+    )

@@ -5,11 +5,9 @@ time zone."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template_string, session
@@ -19,6 +17,8 @@ from portal import i18n
 from portal.formutils import PortalForm
 from portal.labels import CLIENT_STATUS_LABELS
 from portal.templating import risk_badge, status_badge
+
+from .helpers import portal_modules_matching
 
 SPANISH = {"Accept-Language": "es"}
 ENGLISH = {"Accept-Language": "en"}
@@ -153,16 +153,9 @@ def test_a_language_chosen_in_the_middle_of_a_request_applies_at_once(app: Flask
 def test_the_portal_forces_a_language_only_through_its_own_helpers() -> None:
     # Flask-Babel's force_locale and refresh change its language but not the one the
     # request has already looked up (``i18n.catalog``): only portal.i18n may call them.
-    portal = Path(i18n.__file__).parent
-    callers = sorted(
-        str(path.relative_to(portal))
-        for path in portal.rglob("*.py")
-        if path.name != "i18n.py"
-        and re.search(
-            r"^from flask_babel import[^\n]*\b(force_locale|refresh)\b"
-            r"|flask_babel\.(force_locale|refresh)\b",
-            path.read_text(),
-            re.M,
-        )
+    callers = portal_modules_matching(
+        r"^from flask_babel import[^\n]*\b(force_locale|refresh)\b"
+        r"|flask_babel\.(force_locale|refresh)\b",
+        besides="i18n.py",
     )
     assert callers == []

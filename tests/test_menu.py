@@ -4,7 +4,6 @@ the current page's, a client record's tabs, and both in the reader's language.""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import flask
 import pytest
@@ -14,7 +13,7 @@ from portal.extensions import db
 from portal.models import Role
 
 from .factories import grant_family_access, make_client, make_user
-from .helpers import login, text
+from .helpers import login, portal_modules_matching, text
 
 MAIN_MENU = re.compile(r'<nav class="site-nav"[^>]*>(.*?)</nav>', re.S)
 RECORD_TABS = re.compile(r'<nav class="tabs" aria-label="Client record">(.*?)</nav>', re.S)
@@ -297,13 +296,7 @@ def test_the_portal_writes_addresses_only_through_its_own_url_for():
     """Every address the portal writes, in Python as in templates, goes through
     ``portal.addresses.url_for`` (Flask's own, faster for the addresses written most): a
     module that imports Flask's would quietly build each address the slow way."""
-    portal = Path(addresses.__file__).parent
-    callers = sorted(
-        str(path.relative_to(portal))
-        for path in portal.rglob("*.py")
-        if path.name != "addresses.py"
-        and re.search(
-            r"^\s*from flask import[^\n]*\burl_for\b|\bflask\.url_for\b", path.read_text(), re.M
-        )
+    callers = portal_modules_matching(
+        r"^\s*from flask import[^\n]*\burl_for\b|\bflask\.url_for\b", besides="addresses.py"
     )
     assert callers == []
