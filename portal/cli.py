@@ -1,5 +1,5 @@
 """Command-line tools: ``flask --app portal create-user|demo|audit-verify|unlock|reset-mfa|
-referral-follow-ups|send-reminders|backup|restore|generate-data``."""
+referral-follow-ups|send-reminders|prune-sessions|backup|restore|generate-data``."""
 
 from __future__ import annotations
 
