@@ -114,13 +114,17 @@ METHOD = """\
   under load.
 - **Memory**: after the last page of a run, `VmRSS` of each gunicorn worker, in MiB.
 - **Datasets**: cached databases are rebuilt when older than a week, because the
-  generator dates everything relative to the day it runs (appointments this week,
-  reviews due), and an older database would show lighter pages.
+  generator dates everything back from the start of the day it runs (appointments this
+  week, reviews due), and an older database would show lighter pages. Built again on
+  the same day, a database holds the same records whatever the hour; on another day the
+  clients and their notes are the same and the appointments move with the weekdays.
 - **Records**: the staff pages of one client show the case manager's client with the
   most progress notes; the client pages and the calendar feed belong to the case
   manager's client with a portal account (in English) who has the most appointments;
   the search partial types the three letters that begin the most surnames among the
-  supervisor's clients. The figures record which (below).
+  supervisor's clients. The figures record which (below). When that client's plan has
+  a draft, the care plan page is the draft in its editor (each goal with its add forms,
+  each step with its edit, move and remove buttons), much heavier than a signed plan.
 """
 
 CAVEATS = """\
