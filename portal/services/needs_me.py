@@ -96,14 +96,19 @@ def statement(clients: Select[*tuple[Any, ...]], user_id: Any, limit: int = 25) 
     bound parameter; run it with ``parameters()``. The statement depends on nothing else, so a
     page may build it once and run it for everyone."""
     reasons = _reasons(clients, user_id).cte("reasons")
-    # Ranked as the page sorts them: by score, then by the name shown.
+    # Ranked as the page sorts them: by score, then by the name shown. The scores are summed
+    # over the reasons first and only the clients who have one are read, by id: joined the
+    # other way round, SQLite read every client of the agency to find the few with reasons.
     name = func.lower(func.coalesce(func.nullif(Client.preferred_name, ""), Client.legal_name))
-    score = func.sum(reasons.c.weight)
+    scored = (
+        select(reasons.c.client_id, func.sum(reasons.c.weight).label("score"))
+        .group_by(reasons.c.client_id)
+        .subquery("scored")
+    )
     top = (
-        select(Client.id, score.label("score"))
-        .join(reasons, reasons.c.client_id == Client.id)
-        .group_by(Client.id)
-        .order_by(score.desc(), name, Client.id)
+        select(scored.c.client_id.label("id"), scored.c.score)
+        .join(Client, Client.id == scored.c.client_id)
+        .order_by(scored.c.score.desc(), name, Client.id)
         .limit(limit)
         .subquery("top")
     )

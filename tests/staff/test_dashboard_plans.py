@@ -77,8 +77,16 @@ def test_the_dashboard_searches_the_caseload_not_the_agency(
 ) -> None:
     generate_data.generate(60, seed=5)
     db.session.commit()
+    generate_data.refresh_statistics()  # as generate-data leaves it
+    db.session.commit()
     plans = _plans(app, make_client, email)
     assert len(plans) >= 4
     for statement, steps in plans:
         wide = [step for step in steps if any(index in step for index in AGENCY_WIDE)]
+        if "reasons AS" in statement:
+            # The "needs me" queue ranks its few clients with a reason; it once did so by
+            # reading every client of the agency, and the supervisor's dashboard grew 1.67x
+            # from 1,000 to 20,000 clients. (A small agency's other statements may scan its
+            # few clients: on a large one SQLite looks them up.)
+            wide += [step for step in steps if step.split(" USING ")[0] == "SCAN client"]
         assert not wide, f"{wide}\n{statement[:300]}"
