@@ -350,8 +350,8 @@ def test_prune_sessions_removes_what_stopped_working_a_month_ago_and_keeps_the_r
         record.end_reason = "signed_out" if ended else None
         return record.id
 
-    ended_long_ago = a_session(long_ago, ended=long_ago)
-    abandoned = a_session(long_ago)  # never signed out, long past its idle limit
+    a_session(long_ago, ended=long_ago)  # signed out long ago
+    a_session(long_ago)  # never signed out, long past its idle limit
     ended_recently = a_session(recently, ended=recently)
     in_use = a_session(datetime.now(UTC))
     with time_machine.travel(long_ago, tick=False):
