@@ -163,7 +163,6 @@ def test_each_fetch_is_audited_and_the_feed_remembers_its_last_fetch(client, age
     assert feed.last_used_at > first
 
 
-
 def _last_used(body: str) -> str:
     found = re.search(r'<p class="small" id="feed-last-used">(.*?)</p>', body, re.S)
     assert found, "the calendar panel does not say when the link was last read"
@@ -208,6 +207,7 @@ def test_a_spanish_reader_sees_the_last_read_in_spanish(client, agency, make_cli
     )
     assert expected.startswith("Una aplicación de calendario")
     assert _last_used(page(client.get("/client/appointments"))) == expected
+
 
 def test_old_history_drops_out_of_the_feed(client, agency, make_client):
     now = utcnow().replace(microsecond=0)
