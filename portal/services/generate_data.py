@@ -19,8 +19,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -90,12 +89,6 @@ def _demo_staff() -> DemoStaff:
     )
 
 
-def start_of_day(moment: datetime, zone: ZoneInfo) -> datetime:
-    """Midnight in the agency's time zone on the day of ``moment``, in UTC."""
-    day = moment.astimezone(zone).date()
-    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
-
-
 def generate(
     clients: int,
     *,
@@ -120,8 +113,7 @@ def generate(
     demo.load_demo()
     db.session.flush()
     say("demo accounts and demo clients ready")
-    zone = agency_zone()
-    clock = Clock(now=start_of_day(now or utcnow(), zone), zone=zone)
+    clock = Clock.at_start_of_day(now or utcnow(), agency_zone())
     connection = db.session.connection()
     writer = BulkWriter(connection)
     resources: dict[str, list[int]] = {}

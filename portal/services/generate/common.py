@@ -83,6 +83,12 @@ class Clock:
     now: datetime
     zone: ZoneInfo
 
+    @classmethod
+    def at_start_of_day(cls, moment: datetime, zone: ZoneInfo) -> Clock:
+        """A clock set to midnight, in the agency's zone, of the day of ``moment``."""
+        clock = cls(moment, zone)
+        return cls(clock.at(clock.today, 0), zone)
+
     @property
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
