@@ -24,6 +24,7 @@ from .services import (
     referrals,
     reminders,
     sessions,
+    tokens,
     users,
 )
 
@@ -123,7 +124,8 @@ def referral_follow_ups_command() -> None:
 )
 def prune_sessions_command(days: int) -> None:
     """Remove sign-in sessions and emailed tokens that stopped working DAYS ago (cron)."""
-    gone_sessions, gone_tokens = sessions.prune(utcnow() - timedelta(days=days))
+    before = utcnow() - timedelta(days=days)
+    gone_sessions, gone_tokens = sessions.prune(before), tokens.prune(before)
     db.session.commit()
     click.echo(
         f"{gone_sessions} session(s) and {gone_tokens} token(s) removed "

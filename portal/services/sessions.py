@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import STAFF_ROLES, AuthToken, User, UserSession, utcnow
+from ..models import STAFF_ROLES, User, UserSession, utcnow
 from . import audit
 
 END_REASONS = frozenset(
@@ -145,19 +145,15 @@ def recently_reauthenticated(record: UserSession | None) -> bool:
     return utcnow() - record.reauthenticated_at < window
 
 
-# Sessions and single-use tokens are kept this long after they stop working, for a security
-# review ("who signed in from where last week"), then removed: they hold IP addresses.
+# Sessions (and the single-use tokens, ``tokens.prune``) are kept this long after they stop
+# working, for a security review ("who signed in from where last week"), then removed: they
+# hold IP addresses.
 KEEP_DAYS = 30
 
 
-def prune(before: datetime) -> tuple[int, int]:
+def prune(before: datetime) -> int:
     """Remove sessions that ended, or were last used, before ``before`` (an open session
-    unused for days has long passed its idle limit), and emailed tokens that expired before
-    it, used or not. Returns how many sessions and tokens went."""
+    unused for days has long passed its idle limit); returns how many."""
     stale = or_(UserSession.ended_at < before, UserSession.last_seen_at < before)
-    sessions_gone = db.session.execute(delete(UserSession).where(stale))
-    tokens_gone = db.session.execute(delete(AuthToken).where(AuthToken.expires_at < before))
-    return (
-        int(sessions_gone.rowcount or 0),  # type: ignore[attr-defined]
-        int(tokens_gone.rowcount or 0),  # type: ignore[attr-defined]
-    )
+    gone = db.session.execute(delete(UserSession).where(stale))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
 from ..models import AuthToken, User, utcnow
@@ -76,3 +76,9 @@ def redeem(raw: str, purpose: str) -> User | None:
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return token.user
+
+
+def prune(before: datetime) -> int:
+    """Remove the tokens that expired before ``before``, used or not; returns how many."""
+    gone = db.session.execute(delete(AuthToken).where(AuthToken.expires_at < before))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
