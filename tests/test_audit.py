@@ -171,3 +171,28 @@ def test_audit_verify_command_exit_codes(app):
     assert broken.exit_code == 1
     assert "event 2" in broken.output and "row content changed" in broken.output
     db.session.rollback()
+
+
+def test_the_log_keeps_its_chain_and_guards_across_dropping_the_hash_index(fresh_database_url):
+    """Migration 0016 builds audit_event again on SQLite: the rows, their chain and the
+    triggers that refuse changes must come through it, both ways."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0015_note_client_cosign")
+        write_events(3)
+        upgrade()
+        write_events(2)
+        assert audit.verify_chain() == audit.ChainReport(True, 5)
+        for statement in ("UPDATE audit_event SET ip = '1.2.3.4'", "DELETE FROM audit_event"):
+            with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
+                db.session.execute(sa.text(statement))
+            db.session.rollback()
+        downgrade(revision="0015_note_client_cosign")
+        assert audit.verify_chain() == audit.ChainReport(True, 5)
+        with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
+            db.session.execute(sa.text("DELETE FROM audit_event"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()

@@ -63,7 +63,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(String(255))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: each hash covers its row's id, the primary key (migration 0016).
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(db.Model):  # type: ignore[name-defined,misc]
