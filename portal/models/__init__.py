@@ -14,7 +14,7 @@ from .appointment import (
 from .assessment import Assessment
 from .audit import GENESIS_HASH, AuditEvent, AuditHead
 from .auth import AuthToken, RecoveryCode, SignInThrottle, UserSession
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, folded, utcnow
 from .care_plan import (
     GOAL_STATUSES,
     LIFE_DOMAINS,
@@ -169,5 +169,6 @@ __all__ = [
     "User",
     "UTCDateTime",
     "normalize_email",
+    "folded",
     "utcnow",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +20,18 @@ _T = TypeVar("_T")
 def utcnow() -> datetime:
     """The current moment, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def folded(text: str | None) -> str:
+    """Lower-case words without accents: what search compares, folded here in Python so that
+    SQLite (whose ``lower()`` folds ASCII only) and PostgreSQL match the same rows.
+
+    The ``search_text`` columns hold text folded by this: changing it needs a migration
+    that folds them again.
+    """
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -17,8 +17,8 @@ from ..models import (
     Referral,
     ReferralEvent,
     Resource,
+    folded,
 )
-from .notes import normalize
 
 KINDS = {
     "housing": ("Housing Help Center", "Rapid rehousing, rental help and housing applications."),
@@ -72,7 +72,7 @@ def load_demo_resources() -> int:
             # Some entries were last checked long ago and are flagged for re-verification.
             last_verified_on=today - timedelta(days=(30, 200, 420)[n % 3]),
         )
-        resource.search_text = normalize(f"{resource.name} {description} {category}")
+        resource.search_text = folded(f"{resource.name} {description} {category}")
         db.session.add(resource)
         made.append(resource)
     db.session.flush()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,10 +32,12 @@ from ..models import (
     ProgressNote,
     Role,
     User,
+    folded,
     utcnow,
 )
 from . import audit, users
 from .errors import DomainError, StaleEdit
+from .search import like_pattern, search_words
 
 MAX_SECTION_LENGTH = 20000
 
@@ -61,22 +62,10 @@ class WrongPassword(DomainError):
     pass
 
 
-def normalize(text: str) -> str:
-    """Lower-case words without accents: what search compares."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
-
-
-def search_words(query: str) -> list[str]:
-    """The words of a search, normalized; very short and repeated words dropped."""
-    return list(dict.fromkeys(w for w in normalize(query).split() if len(w) > 1))[:8]
-
-
 def _index_text(note: ProgressNote) -> str:
     parts = [note.sections.get(name) or "" for name in note.section_names]
     parts.append(note.location or "")
-    return normalize(" ".join(parts))
+    return folded(" ".join(parts))
 
 
 def content_of(note: ProgressNote) -> dict[str, Any]:
@@ -325,8 +314,7 @@ def filtered(query: Select[Any], f: NoteFilters, *, zone: Any) -> Select[Any]:
     if f.unsigned:
         query = query.where(ProgressNote.status == "draft")
     for word in search_words(f.q):
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(ProgressNote.search_text.like(f"%{escaped}%", escape="\\"))
+        query = query.where(ProgressNote.search_text.like(like_pattern(word), escape="\\"))
     return query
 
 

@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, func, select
 
 from ..extensions import db
-from ..models import RESOURCE_CATEGORIES, Resource, User, utcnow
+from ..models import RESOURCE_CATEGORIES, Resource, User, folded, utcnow
 from . import audit
 from .errors import DomainError
-from .notes import normalize, search_words
+from .search import like_pattern, search_words
 
 FIELDS = (
     "name",
@@ -47,7 +47,7 @@ MAX_LENGTHS = {"name": 200, "address": 300, "phone": 40, "website": 300, "hours"
 
 
 def _index(resource: Resource) -> str:
-    return normalize(" ".join([resource.name, resource.description or "", resource.category]))
+    return folded(" ".join([resource.name, resource.description or "", resource.category]))
 
 
 def _apply(resource: Resource, data: Mapping[str, Any]) -> None:
@@ -122,8 +122,7 @@ def matching(f: DirectoryFilters) -> Select[Any]:
     if not f.include_retired:
         query = query.where(Resource.active.is_(True))
     for word in search_words(f.q):
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Resource.search_text.like(f"%{escaped}%", escape="\\"))
+        query = query.where(Resource.search_text.like(like_pattern(word), escape="\\"))
     if f.category in RESOURCE_CATEGORIES:
         query = query.where(Resource.category == f.category)
     if f.language:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
-from ...models import NOTE_FORMATS, ProgressNote
+from ...models import NOTE_FORMATS, ProgressNote, folded
 from .. import notes as note_service
 from . import texts
 from .base import ASSESSMENTS, NOTES, PlanVersion, RecordBase
@@ -45,7 +45,7 @@ NEED_NOTES = {
     "transportation": "Misses appointments when the bus is late.",
 }
 
-_normalized = lru_cache(maxsize=20_000)(note_service.normalize)
+_folded = lru_cache(maxsize=20_000)(folded)
 
 
 @dataclass
@@ -483,9 +483,9 @@ class Clinical(RecordBase):
             "location": location,
             "mileage": mileage,
             "goal_keys": goal_keys,
-            # What notes.normalize makes of the whole text, a part at a time (parts repeat).
+            # What models.folded makes of the whole text, a part at a time (parts repeat).
             "search_text": " ".join(
-                w for w in map(_normalized, (*sections.values(), location or "")) if w
+                w for w in map(_folded, (*sections.values(), location or "")) if w
             ),
             "created_at": created,
             "updated_at": created,
