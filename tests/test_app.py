@@ -137,6 +137,29 @@ def test_migrations_build_the_schema_from_empty_with_no_drift(fresh_database_url
         db.engine.dispose()
 
 
+def test_the_search_text_migration_folds_the_clients_there_are(fresh_database_url):
+    """Clients made before 0017 are found by the caseload search as new ones are."""
+    from flask_migrate import upgrade
+
+    people = [("ÁLVARO MUÑOZ", "Ángel", "WP-000001"), ("Dana Fictional", None, None)]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0016_audit_hash_not_unique")
+        insert = sa.text(
+            "INSERT INTO client (legal_name, preferred_name, record_number, preferred_language,"
+            " status) VALUES (:legal, :preferred, :number, 'es', 'active')"
+        )
+        for legal, preferred, number in people:
+            db.session.execute(insert, {"legal": legal, "preferred": preferred, "number": number})
+        db.session.commit()
+        upgrade()
+        kept = db.session.scalars(select(Client.search_text).order_by(Client.id)).all()
+        assert kept == ["alvaro munoz\nangel\nwp-000001", "dana fictional\n\n"]
+        assert kept == [Client.search_text_of(*person) for person in people]
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_demo_data_is_idempotent_and_matches_the_design(app):
     first = demo.load_demo()
     db.session.commit()

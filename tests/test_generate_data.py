@@ -108,6 +108,14 @@ def test_generate_builds_an_agency_whose_pages_render(app: Flask, make_client: o
     ]
     for page in pages:
         assert browser.get(page).status_code == 200, page
+    # Written in bulk, past the model: the caseload search finds them all the same.
+    surname = mine[0].legal_name.split()[-1]
+    found = browser.get("/staff/clients", query_string={"q": surname.upper()}).get_data(True)
+    assert f'id="client-{client_id}"' in found
+    assert all(
+        c.search_text == Client.search_text_of(c.legal_name, c.preferred_name, c.record_number)
+        for c in clients
+    )
 
     supervisor = _signed_in(make_client, "supervisor@example.org")
     assert supervisor.get("/staff/").status_code == 200

@@ -12,13 +12,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, folded, utcnow
 from .user import User
 
 CLIENT_STATUSES = ("referred", "intake", "active", "on_hold", "discharged")
@@ -69,6 +70,9 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
+    # The names and record number folded (``folded``), for the caseload search: kept here on
+    # every insert and update, so it is never behind the names.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     primary_case_manager: Mapped[User | None] = relationship(foreign_keys=[primary_case_manager_id])
     portal_user: Mapped[User | None] = relationship(foreign_keys=[portal_user_id])
@@ -97,8 +101,23 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
     def may_become(self, status: str) -> bool:
         return status in STATUS_TRANSITIONS[self.status]
 
+    @staticmethod
+    def search_text_of(
+        legal_name: str | None, preferred_name: str | None, record_number: str | None
+    ) -> str:
+        """What the caseload search compares: one line for each of these."""
+        return "\n".join(folded(part) for part in (legal_name, preferred_name, record_number))
+
     def __repr__(self) -> str:
         return f"<Client {self.id}>"
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _keep_search_text(_mapper: object, _connection: object, client: Client) -> None:
+    client.search_text = Client.search_text_of(
+        client.legal_name, client.preferred_name, client.record_number
+    )
 
 
 class CareTeamMember(db.Model):  # type: ignore[name-defined,misc]

@@ -40,6 +40,7 @@ from ..models import (
     Role,
     StatusChange,
     User,
+    folded,
     utcnow,
 )
 from ..models.base import UTCDateTime
@@ -86,17 +87,14 @@ def record_number_for(client_id: int) -> str:
 
 
 def find_duplicates(legal_name: str, date_of_birth: date | None) -> list[Client]:
-    """Clients with the same legal name (any case) and date of birth, whoever's they are."""
-    if not legal_name or date_of_birth is None:
+    """Clients with the same date of birth and legal name, whoever's they are: names compared
+    folded (``folded``: any case, with or without accents), here rather than by the database,
+    whose ``lower()`` folds ASCII only on SQLite."""
+    name = folded(legal_name)
+    if not name or date_of_birth is None:
         return []
-    return list(
-        db.session.scalars(
-            select(Client).where(
-                func.lower(Client.legal_name) == legal_name.strip().lower(),
-                Client.date_of_birth == date_of_birth,
-            )
-        )
-    )
+    born = db.session.scalars(select(Client).where(Client.date_of_birth == date_of_birth))
+    return [client for client in born if folded(client.legal_name) == name]
 
 
 def create_client(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    and_,
     asc,
     bindparam,
     case,
@@ -69,6 +70,7 @@ from ..services import (
     tokens,
 )
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
+from ..services.search import like_pattern, search_words
 from . import bp
 from .activity import source_url, timeline_page
 from .forms import (
@@ -146,7 +148,7 @@ class _Shape:
     on. Their values are bound parameters (see ``_caseload_values``)."""
 
     role: str
-    q: bool
+    words: int  # how many words of the search text to find
     born: bool  # the search text reads as a date of birth
     status: bool
     risk: bool
@@ -160,7 +162,7 @@ class _Shape:
 def _caseload_shape(f: dict[str, Any]) -> _Shape:
     return _Shape(
         role=current_user.role,
-        q=bool(f["q"]),
+        words=len(_words(f["q"])),
         born=bool(f["q"]) and _parse_date(f["q"]) is not None,
         status=bool(f["status"]),
         risk=bool(f["risk"]),
@@ -172,13 +174,19 @@ def _caseload_shape(f: dict[str, Any]) -> _Shape:
     )
 
 
+def _words(text: str) -> list[str]:
+    """The words a caseload search finds: one letter counts (names are short; typing the
+    first letter of a surname narrows the list)."""
+    return search_words(text, shortest=1)
+
+
 def _caseload_values(f: dict[str, Any], today: date) -> dict[str, Any]:
     """The values of the caseload statement's parameters for these filters."""
     return {
         "user_id": current_user.id,
         "now": utcnow(),
         "today": today,
-        "like": f"%{f['q'].lower()}%",
+        **{f"word{i}": like_pattern(word) for i, word in enumerate(_words(f["q"]))},
         "born": _parse_date(f["q"]) if f["q"] else None,
         "status": f["status"],
         "risk": f["risk"],
@@ -189,13 +197,13 @@ def _caseload_values(f: dict[str, Any], today: date) -> dict[str, Any]:
 
 def _caseload_query(shape: _Shape) -> Select[tuple[Client]]:
     query = policy.visible_clients_for_role(shape.role)
-    if shape.q:
-        like = bindparam("like", type_=String())
-        conditions: list[ColumnElement[bool]] = [
-            func.lower(Client.legal_name).like(like),
-            func.lower(Client.preferred_name).like(like),
-            func.lower(Client.record_number).like(like),
+    if shape.words or shape.born:
+        # Every word somewhere in the names or the record number, or the date of birth.
+        words = [
+            Client.search_text.like(bindparam(f"word{i}", type_=String()), escape="\\")
+            for i in range(shape.words)
         ]
+        conditions: list[ColumnElement[bool]] = [and_(*words)] if words else []
         if shape.born:
             conditions.append(Client.date_of_birth == bindparam("born", type_=Date()))
         query = query.where(or_(*conditions))

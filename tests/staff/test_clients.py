@@ -117,6 +117,40 @@ def test_search_by_name_preferred_name_record_number_and_birth_date(client, case
     assert found == {q: [ids[name] for name in names] for q, names in searches.items()}
 
 
+def test_search_finds_names_whatever_their_case_and_accents(client, caseload):
+    """The same clients on SQLite, whose lower() folds ASCII only, as on PostgreSQL."""
+    cm, _other, ids, _hidden = caseload
+    alvaro = make_client(legal_name="ÁLVARO MUÑOZ", preferred_name="Ángel", primary_case_manager=cm)
+    sign_in(client, cm)
+    searches = {
+        "alvaro": [alvaro.id],
+        "Álvaro": [alvaro.id],
+        "muñoz": [alvaro.id],
+        "munoz alv": [alvaro.id],  # every word, in any order, a word's start is enough
+        "angel": [alvaro.id],  # preferred name
+        "ángel munoz": [alvaro.id],
+        "munoz zephyr": [],  # one client must have every word
+        "%": [],  # typed, not a wildcard
+        "_": [],
+    }
+    found = {
+        q: shown(page(client.get("/staff/clients", query_string={"q": q}, headers=HTMX)))
+        for q in searches
+    }
+    assert found == searches
+
+
+def test_a_renamed_client_is_found_by_the_new_name_only(client, caseload):
+    cm, _other, ids, _hidden = caseload
+    sign_in(client, cm)
+    url = f"/staff/clients/{ids['alice']}/edit"
+    version = field_value(page(client.get(url)), "version")
+    renamed = {**INTAKE, "legal_name": "Alicia Zúñiga", "preferred_name": "", "version": version}
+    assert post(client, url, renamed).status_code == 303
+    for q, expected in {"zuniga": [ids["alice"]], "zephyr": [], "ally": []}.items():
+        assert shown(page(client.get("/staff/clients", query_string={"q": q}))) == expected, q
+
+
 def test_filters_by_status_risk_case_manager_language_and_scope(client, caseload):
     cm, other, ids, _hidden = caseload
     sign_in(client, cm)
@@ -294,6 +328,10 @@ def test_intake_shows_a_possible_duplicate_and_creates_nothing_until_confirmed(c
     before = count_clients()
     response = post(client, "/staff/clients/new", {**INTAKE, "legal_name": "maria lopez"})
     assert response.status_code == 422
+    # The name as typed without its accent finds the same people with it, and the reverse.
+    accented = post(client, "/staff/clients/new", {**INTAKE, "legal_name": "MARÍA LÓPEZ"})
+    assert accented.status_code == 422
+    assert section_of_duplicates(page(accented)).count("WP-00004") == 2
     body = page(response)
     listed = section_of_duplicates(body)
     assert "WP-000041" in listed and f'href="/staff/clients/{mine.id}"' in listed

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ...models import Role
+from ...models import Client, Role
 from ..clients import record_number_for
 from . import texts
 from .common import (
@@ -321,6 +321,10 @@ def _client_rows(agency: Agency, rng: random.Random, plan: ClientPlan) -> None:
             "primary_case_manager_id": cm,
             "portal_user_id": plan.portal_user,
             "created_at": created,
+            # Written in bulk, past the model's event that keeps it.
+            "search_text": Client.search_text_of(
+                plan.legal_name, plan.preferred_name, record_number_for(plan.id)
+            ),
         },
     )
     agency.event(created, cm, "create", "client", plan.id, plan.id)
