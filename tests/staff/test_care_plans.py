@@ -266,6 +266,19 @@ def test_draft_sign_and_new_version_copies_goals(client, agency):
     assert [o.description for o in goals[0].objectives] == ["Apply to two housing programs"]
 
 
+def test_an_interventions_who_and_how_often_read_as_two_facts(client, agency):
+    plan = _two_of_everything(agency.own, agency.cm)
+    first, _second = care_plans.load_goals(plan)
+    first.interventions[0].responsible = "Casey Manager"
+    first.interventions[0].frequency = "Weekly"
+    first.interventions[1].responsible = None
+    first.interventions[1].frequency = "Once"
+    db.session.commit()
+    body = page(sign_in(client, agency.cm).get(plan_url(agency.own)))
+    assert "<span>Who: Casey Manager</span> · <span>How often: Weekly</span>" in body
+    assert '<p class="small"><span>How often: Once</span></p>' in body
+
+
 # ---- A signed version is frozen, whichever route asks ---------------------------------------
 
 
