@@ -74,7 +74,9 @@ def _plan_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
         "needs_instrument": instrument,
         "editable": editable,
         "new_goal_form": _part_form("goal", formdata=None) if editable else None,
-        "child_forms": {g.id: _child_forms(g) for g in goals} if editable else {},
+        # A goal's "add objective" and "add intervention" are closed: their forms are
+        # fetched when opened (``child_new``), or drawn open after an addition or a refusal.
+        "child_forms": {},
         "button": ButtonForm(),
         "locale": _locale(),
     }
@@ -271,8 +273,9 @@ def _part_response(client: Client, kind: str, part: PlanPart) -> str:
 
 
 def _goal_card(client: Client, goal: Goal, **context: Any) -> str:
-    """A goal with its objectives and interventions, after one of them changed."""
-    forms = context.pop("new_forms", None) or _child_forms(goal)
+    """A goal with its objectives and interventions, after one of them changed; ``new_forms``
+    (by kind) are drawn open."""
+    forms = context.pop("new_forms", {})
     return render_template(
         "staff/care_plans/_goal_card.html",
         client=client,
@@ -285,11 +288,9 @@ def _goal_card(client: Client, goal: Goal, **context: Any) -> str:
     )
 
 
-def _child_forms(goal: Any) -> dict[str, Any]:
-    return {
-        kind: _part_form(kind, formdata=None, parent=goal.id)
-        for kind in ("objective", "intervention")
-    }
+def _child_form(goal: Goal, kind: str) -> Any:
+    """An empty form that adds an objective or an intervention to ``goal``."""
+    return _part_form(kind, formdata=None, parent=goal.id)
 
 
 @bp.route(
@@ -431,6 +432,34 @@ def part_move(client_id: int, kind: str, part_id: int) -> Any:
     )
 
 
+@bp.route("/clients/<int:client_id>/plan/goal/<int:goal_id>/<any(objective,intervention):kind>/new")
+def child_new(client_id: int, goal_id: int, kind: str) -> Any:
+    """The form that adds an objective or an intervention to a goal of the draft: alone when
+    htmx opens "Add objective" in the goal's card, else on a page of its own."""
+    client = _load(client_id)
+    _require(policy.may_edit_plan(current_user))
+    goal = policy.get_plan_part_or_404(client, "goal", goal_id)
+    assert isinstance(goal, Goal)
+    if not goal.plan.is_draft:
+        return _frozen_response(client, goal.plan)
+    form = _child_form(goal, kind)
+    page = {"client": client, "goal": goal, "kind": kind, "form": form, "autofocus": True}
+    if is_partial():
+        response = current_app.make_response(
+            render_template("staff/care_plans/_child_form.html", **page)
+        )
+    else:
+        _audit_view(client, f"care plan goal {goal.id}")
+        db.session.commit()
+        page.update(_record_context(client, "plan"), standalone=True)
+        response = current_app.make_response(
+            render_template("staff/care_plans/child_new.html", **page)
+        )
+    # The same address answers a fragment or a page: a cache must not hand one for the other.
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @bp.route(
     "/clients/<int:client_id>/plan/goal/<int:goal_id>/<any(objective,intervention):kind>",
     methods=["POST"],
@@ -457,17 +486,17 @@ def child_create(client_id: int, goal_id: int, kind: str) -> Any:
                 url_for("staff.plan_detail", client_id=client.id) + f"#goal-card-{goal.id}",
                 code=303,
             )
-        new_forms = _child_forms(goal)
+        # Open again, empty, for the next one.
+        new_forms = {kind: _child_form(goal, kind)}
         announce = _("Objective added.") if kind == "objective" else _("Intervention added.")
     else:
-        new_forms = _child_forms(goal)
-        new_forms[kind] = form
+        new_forms = {kind: form}
         announce = None
     status = 422 if form.errors else 200
     if is_partial():
         return _goal_card(client, goal, new_forms=new_forms, announce=announce), status
     context = _page_context(client, goal.plan)
-    context["child_forms"][goal.id] = new_forms
+    context["child_forms"] = {goal.id: new_forms}
     return render_template("staff/care_plans/detail.html", **context), status
 
 

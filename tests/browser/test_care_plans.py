@@ -25,6 +25,7 @@ ALEX = 1  # "Alex": plan version 2 in force, version 1 replaced, progress on eve
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 GOAL_LABEL = "Goal, in the client's own words"
 OBJECTIVE_LABEL = "Objective: a measurable step"
+INTERVENTION_LABEL = "Intervention: what will be done"
 
 
 def plan_path(client_id: int, rest: str = "") -> str:
@@ -80,10 +81,20 @@ def add_goal(page: Any, description: str, progress: str = "0") -> Any:
     return page.locator(f"#{card.get_attribute('id')}")  # by id: its text is about to change
 
 
+def open_add(card: Any, label: str, field: str) -> Any:
+    """Open a goal's "Add objective" or "Add intervention" unless its form is open already
+    (it stays open after an addition); returns the form's first field."""
+    first = card.get_by_label(field)
+    if not first.is_visible():
+        card.locator("summary", has_text=label).click()
+        expect(first).to_be_focused()
+    return first
+
+
 def add_objective(card: Any, description: str) -> Any:
     """Add an objective through the form in the goal's card; returns its row."""
-    card.get_by_label(OBJECTIVE_LABEL).fill(description)
-    card.get_by_role("button", name="Add objective").click()
+    open_add(card, "Add objective", OBJECTIVE_LABEL).fill(description)
+    card.get_by_role("button", name="Save objective").click()
     row = card.locator("li.step", has_text=description)
     expect(row).to_have_count(1)
     return card.page.locator(f"#{row.get_attribute('id')}")
@@ -101,10 +112,10 @@ def draft_with_goal(page: Any, live_server: Any, description: str) -> tuple[int,
     start_plan(page, client_id)
     card = add_goal(page, description)
     add_objective(card, "Ask the clinic for a bus pass")
-    card.get_by_label("Intervention: what will be done").fill("Help with the bus-pass form")
+    open_add(card, "Add intervention", INTERVENTION_LABEL).fill("Help with the bus-pass form")
     card.get_by_label("Who", exact=True).fill("Casey Manager")
     card.get_by_label("How often").fill("Once")
-    card.get_by_role("button", name="Add intervention").click()
+    card.get_by_role("button", name="Save intervention").click()
     expect(card.locator("li.step", has_text="Help with the bus-pass form")).to_have_count(1)
     return client_id, card
 
@@ -180,7 +191,7 @@ def test_goals_and_objectives_are_added_edited_moved_and_removed_in_place(new_pa
     # Objectives, added in the card: it is swapped, the page stays, the addition is announced.
     first = add_objective(card, "Set two phone reminders for each appointment")
     expect(page.locator("#flash-region")).to_have_text("Objective added.")
-    expect(card.get_by_role("button", name="Add objective")).to_be_focused()
+    expect(card.get_by_role("button", name="Save objective")).to_be_focused()
     expect(card.get_by_label(OBJECTIVE_LABEL)).to_have_value("")
     add_objective(card, "Plan the bus route the day before")
     add_objective(card, "Leave 20 minutes early")
@@ -408,6 +419,52 @@ def check_page(page: Any) -> None:
     assert_no_axe_violations(page)
     assert page.log.csp_violations == []
     assert console_errors(page) == []
+
+
+def test_a_goals_add_forms_open_when_asked_and_stay_open_for_the_next_step(new_page, live_server):
+    page = new_page(user=CASE_MANAGER)
+    client_id, card = draft_with_goal(page, live_server, "I want to cook for my family.")
+    add_goal(page, "I want to see my sister every month.")
+    # Drawn again, the plan's goals show their add buttons closed: no form until asked.
+    page.goto(plan_path(client_id))
+    wait_for_htmx(page)
+    mark_window(page)
+    expect(page.locator("#goals details.add-step")).to_have_count(4)
+    expect(page.locator("#goals details.add-step[open]")).to_have_count(0)
+    expect(page.locator("#goals .goal-card form.add-form")).to_have_count(0)
+    card = page.locator("#goals li.goal-card", has_text="cook for my family")
+
+    # Opening one fetches its form in place, focus in its first field; the others stay shut.
+    summary = card.locator("summary", has_text="Add intervention")
+    expect(card.locator("details.add-step[open]")).to_have_count(0)
+    summary.click()
+    field = card.get_by_label(INTERVENTION_LABEL)
+    expect(field).to_be_focused()
+    expect(page.locator("#goals .goal-card form.add-form")).to_have_count(1)
+    field.fill("Cook one new recipe together")
+    card.get_by_label("Who", exact=True).fill("Peer specialist")
+    card.get_by_role("button", name="Save intervention").click()
+    expect(card.locator("li.step", has_text="Cook one new recipe together")).to_have_count(1)
+    # After the addition the form is there again, empty, and keeps the focus.
+    expect(card.get_by_label(INTERVENTION_LABEL)).to_have_value("")
+    expect(card.get_by_role("button", name="Save intervention")).to_be_focused()
+    expect(page.locator("#flash-region")).to_have_text("Intervention added.")
+
+    # Closing and opening again shows what was typed: the form is fetched once.
+    card.get_by_label(INTERVENTION_LABEL).fill("Shop for the ingredients")
+    summary.click()
+    expect(card.get_by_label(INTERVENTION_LABEL)).to_be_hidden()
+    summary.click()
+    expect(card.get_by_label(INTERVENTION_LABEL)).to_have_value("Shop for the ingredients")
+
+    # A refusal comes back open, with the error at the field and the rest kept.
+    card.get_by_label(INTERVENTION_LABEL).fill("")
+    card.get_by_label("How often").fill("Weekly")
+    card.get_by_role("button", name="Save intervention").click()
+    expect(card.locator(".field__error")).to_have_text("Describe the intervention.")
+    expect(card.get_by_label("How often")).to_have_value("Weekly")
+    assert_not_reloaded(page)
+    check_page(page)
 
 
 def test_draft_with_goals_inline_form_and_sign_page_have_no_axe_violations(new_page, live_server):

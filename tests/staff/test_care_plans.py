@@ -266,6 +266,66 @@ def test_draft_sign_and_new_version_copies_goals(client, agency):
     assert [o.description for o in goals[0].objectives] == ["Apply to two housing programs"]
 
 
+def test_a_goals_add_forms_are_drawn_when_opened_or_on_a_page_of_their_own(client, agency):
+    plan = _two_of_everything(agency.own, agency.cm)
+    first, second = care_plans.load_goals(plan)
+    db.session.commit()
+    browser = sign_in(client, agency.cm)
+    base = plan_url(agency.own)
+    # The draft's page: every goal offers both, closed, and draws no form for them.
+    body = page(browser.get(base))
+    for goal in (first, second):
+        for kind in ("objective", "intervention"):
+            new = f"{base}/goal/{goal.id}/{kind}/new"
+            assert f'hx-get="{new}" hx-trigger="toggle once"' in body
+            assert f'<a href="{new}">Open the form</a>' in body  # without JavaScript
+            assert f'name="new-{kind}-{goal.id}-description"' not in body
+    assert '<details class="add-step" open' not in body
+
+    # Opened (htmx): the form alone, its first field focused.
+    url = f"{base}/goal/{first.id}/intervention/new"
+    partial = browser.get(url, headers=HTMX)
+    assert partial.status_code == 200 and "HX-Request" in partial.headers["Vary"]
+    fragment = page(partial)
+    assert "<html" not in fragment and fragment.lstrip().startswith("<form")
+    assert f'hx-post="{base}/goal/{first.id}/intervention"' in fragment
+    assert re.search(
+        rf'<textarea [^>]*autofocus[^>]*name="new-intervention-{first.id}-description"', fragment
+    )
+    assert f'action="{base}/goal/{first.id}/intervention"' in fragment
+    assert "Save intervention" in fragment
+
+    # Without JavaScript: a page with the record's header, the goal, the form; audited.
+    events_before = audit_count(agency.own, "view")
+    full = browser.get(url)
+    assert full.status_code == 200
+    whole = page(full)
+    assert "<html" in whole and "Find a place of my own" in whole
+    assert "Add intervention" in whole and f'href="{base}#goal-card-{first.id}"' in whole
+    form = section_of_form(whole, f"{base}/goal/{first.id}/intervention")
+    assert "hx-post" not in form  # a plain post: there is no goal card to swap on this page
+    assert audit_count(agency.own, "view") == events_before + 1
+
+    # Sent from that page with nothing in it: the plan comes back with that form open, the
+    # error at its field, and no other form drawn.
+    refused = post(
+        browser,
+        f"{base}/goal/{first.id}/intervention",
+        {
+            f"new-intervention-{first.id}-frequency": "Weekly",
+        },
+    )
+    assert refused.status_code == 422
+    body = page(refused)
+    assert body.count('<details class="add-step" open>') == 1
+    assert (
+        field_error(body, f"new-intervention-{first.id}-description")
+        == "Describe the intervention."
+    )
+    assert field_value(body, f"new-intervention-{first.id}-frequency") == "Weekly"
+    assert f'name="new-objective-{first.id}-description"' not in body
+
+
 def test_an_interventions_who_and_how_often_read_as_two_facts(client, agency):
     plan = _two_of_everything(agency.own, agency.cm)
     first, _second = care_plans.load_goals(plan)
@@ -277,6 +337,21 @@ def test_an_interventions_who_and_how_often_read_as_two_facts(client, agency):
     body = page(sign_in(client, agency.cm).get(plan_url(agency.own)))
     assert "<span>Who: Casey Manager</span> · <span>How often: Weekly</span>" in body
     assert '<p class="small"><span>How often: Once</span></p>' in body
+
+
+def section_of_form(body: str, action: str) -> str:
+    start = body.index(f'<form method="post" action="{action}"')
+    return body[start : body.index("</form>", start)]
+
+
+def audit_count(person: Client, action: str) -> int:
+    return len(
+        db.session.scalars(
+            select(AuditEvent.id).where(
+                AuditEvent.client_id == person.id, AuditEvent.action == action
+            )
+        ).all()
+    )
 
 
 # ---- A signed version is frozen, whichever route asks ---------------------------------------
@@ -321,6 +396,8 @@ def test_a_signed_version_cannot_be_changed_by_any_route(client, agency, htmx, d
         ("POST", f"{base}/{plan.id}/needs/employment", {}),
         ("GET", f"{base}/{plan.id}/sign", None),
         ("POST", f"{base}/{plan.id}/sign", {"review_due_on": "2099-01-01", "confirm": "y"}),
+        ("GET", f"{base}/goal/{first.id}/objective/new", None),
+        ("GET", f"{base}/goal/{first.id}/intervention/new", None),
         (
             "POST",
             f"{base}/goal/{first.id}/objective",
