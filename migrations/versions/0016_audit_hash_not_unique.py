@@ -10,7 +10,7 @@ of the database. Distinct rows have distinct ids (the primary key) and each hash
 id, so the index never refused anything; ``audit-verify`` checks every hash.
 
 SQLite cannot drop a table's constraint, so the table is built again (batch mode): its
-triggers go with the old table and are created again here.
+triggers and statistics go with the old table and are made again here.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,6 +38,9 @@ def _rebuild(change):
     if sqlite:
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
+        # The new table has no statistics (they went with the old one): without them SQLite
+        # may search the log by a poor index until the daily ANALYZE.
+        op.execute("ANALYZE audit_event")
 
 
 def upgrade():
