@@ -35,6 +35,7 @@ from ..models import (
     folded,
     utcnow,
 )
+from ..models.base import unindexed
 from . import audit, users
 from .errors import DomainError, StaleEdit
 from .search import like_pattern, search_words
@@ -365,14 +366,17 @@ def cosign_count_query(user: User, client_ids: Any) -> Select[Any]:
 
 def _cosign_query(user: User, client_ids: Any) -> Select[Any]:
     # The authors as a list, not a join: SQLite then walks the (author, status, co-sign,
-    # client) index per author instead of every note of every client of the team.
+    # client) index per author instead of every note of every client of the team. The client
+    # is read from that index, not searched by: searched, SQLite probed it once for every
+    # author and client of the team (9 x 352 at 5,000 clients), where each author's range is
+    # one walk.
     supervised = select(User.id).where(User.supervisor_id == user.id)
     return select(ProgressNote).where(
         ProgressNote.author_id.in_(supervised),
         ProgressNote.status == "signed",
         ProgressNote.needs_cosign == true(),  # "IS TRUE" would not search the index on PostgreSQL
         ~ProgressNote.cosignature.has(),
-        ProgressNote.client_id.in_(client_ids),
+        unindexed(ProgressNote.client_id).in_(client_ids),
     )
 
 
