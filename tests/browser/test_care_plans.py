@@ -429,14 +429,14 @@ def test_a_goals_add_forms_open_when_asked_and_stay_open_for_the_next_step(new_p
     page.goto(plan_path(client_id))
     wait_for_htmx(page)
     mark_window(page)
-    expect(page.locator("#goals details.add-step")).to_have_count(4)
-    expect(page.locator("#goals details.add-step[open]")).to_have_count(0)
+    expect(page.locator("#goals details.form-disclosure")).to_have_count(4)
+    expect(page.locator("#goals details.form-disclosure[open]")).to_have_count(0)
     expect(page.locator("#goals .goal-card form.add-form")).to_have_count(0)
     card = page.locator("#goals li.goal-card", has_text="cook for my family")
 
     # Opening one fetches its form in place, focus in its first field; the others stay shut.
     summary = card.locator("summary", has_text="Add intervention")
-    expect(card.locator("details.add-step[open]")).to_have_count(0)
+    expect(card.locator("details.form-disclosure[open]")).to_have_count(0)
     summary.click()
     field = card.get_by_label(INTERVENTION_LABEL)
     expect(field).to_be_focused()

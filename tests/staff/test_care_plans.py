@@ -36,7 +36,7 @@ from portal.models import (
 from portal.services import assessments, care_plans
 
 from ..factories import make_client, make_user
-from .support import HTMX, field_error, field_value, page, post, section, sign_in
+from .support import HTMX, events, field_error, field_value, page, post, section, sign_in
 
 APPROVAL = pytest.mark.parametrize(
     "app_config", [{"CARE_PLAN_APPROVAL_REQUIRED": True}], ids=["approval"]
@@ -280,7 +280,7 @@ def test_a_goals_add_forms_are_drawn_when_opened_or_on_a_page_of_their_own(clien
             assert f'hx-get="{new}" hx-trigger="toggle once"' in body
             assert f'<a href="{new}">Open the form</a>' in body  # without JavaScript
             assert f'name="new-{kind}-{goal.id}-description"' not in body
-    assert '<details class="add-step" open' not in body
+    assert '<details class="form-disclosure" open' not in body
 
     # Opened (htmx): the form alone, its first field focused.
     url = f"{base}/goal/{first.id}/intervention/new"
@@ -296,7 +296,7 @@ def test_a_goals_add_forms_are_drawn_when_opened_or_on_a_page_of_their_own(clien
     assert "Save intervention" in fragment
 
     # Without JavaScript: a page with the record's header, the goal, the form; audited.
-    events_before = audit_count(agency.own, "view")
+    views = len(events("view", agency.own.id))
     full = browser.get(url)
     assert full.status_code == 200
     whole = page(full)
@@ -304,7 +304,7 @@ def test_a_goals_add_forms_are_drawn_when_opened_or_on_a_page_of_their_own(clien
     assert "Add intervention" in whole and f'href="{base}#goal-card-{first.id}"' in whole
     form = section_of_form(whole, f"{base}/goal/{first.id}/intervention")
     assert "hx-post" not in form  # a plain post: there is no goal card to swap on this page
-    assert audit_count(agency.own, "view") == events_before + 1
+    assert len(events("view", agency.own.id)) == views + 1
 
     # Sent from that page with nothing in it: the plan comes back with that form open, the
     # error at its field, and no other form drawn.
@@ -317,7 +317,7 @@ def test_a_goals_add_forms_are_drawn_when_opened_or_on_a_page_of_their_own(clien
     )
     assert refused.status_code == 422
     body = page(refused)
-    assert body.count('<details class="add-step" open>') == 1
+    assert body.count('<details class="form-disclosure" open>') == 1
     assert (
         field_error(body, f"new-intervention-{first.id}-description")
         == "Describe the intervention."
@@ -342,16 +342,6 @@ def test_an_interventions_who_and_how_often_read_as_two_facts(client, agency):
 def section_of_form(body: str, action: str) -> str:
     start = body.index(f'<form method="post" action="{action}"')
     return body[start : body.index("</form>", start)]
-
-
-def audit_count(person: Client, action: str) -> int:
-    return len(
-        db.session.scalars(
-            select(AuditEvent.id).where(
-                AuditEvent.client_id == person.id, AuditEvent.action == action
-            )
-        ).all()
-    )
 
 
 # ---- A signed version is frozen, whichever route asks ---------------------------------------
