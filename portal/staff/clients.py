@@ -412,7 +412,6 @@ def client_detail(client_id: int) -> str:
         plan_goals=plan_goals,
         team=team,
         contacts=client.emergency_contacts,
-        contact_form=ContactForm(formdata=None),
         timeline=timeline,
         after=after,
         source_url=source_url,
@@ -517,6 +516,29 @@ def _contact_response(client: Client, contact: EmergencyContact) -> Response | s
     return redirect(
         url_for("staff.client_detail", client_id=client.id) + f"#contact-{contact.id}", code=303
     )
+
+
+@bp.route("/clients/<int:client_id>/contacts/new")
+def contact_new(client_id: int) -> Response:
+    """The form that adds an emergency contact: alone when htmx opens "Add an emergency
+    contact" on the overview, else on a page of its own."""
+    client = _load(client_id)
+    _require_edit()
+    page = {"client": client, "contact_form": ContactForm(formdata=None), "autofocus": True}
+    if is_partial():
+        response = current_app.make_response(
+            render_template("staff/clients/_contact_new.html", **page)
+        )
+    else:
+        _audit_view(client, "emergency contact form")
+        db.session.commit()
+        page.update(_record_context(client, "overview"), contact=None)
+        response = current_app.make_response(
+            render_template("staff/clients/contact_form.html", **page)
+        )
+    # The same address answers a fragment or a page: a cache must not hand one for the other.
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @bp.route("/clients/<int:client_id>/contacts", methods=["POST"])

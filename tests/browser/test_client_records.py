@@ -116,6 +116,9 @@ def test_add_edit_and_remove_an_emergency_contact_in_place(new_page, live_server
     mark_window(page)
 
     contacts = page.locator("#contact-list")
+    # "Add an emergency contact" opens its form in place, focus in its first field.
+    expect(page.locator("#contact-new")).to_have_count(0)
+    open_add_contact(page)
     add = page.locator("#contact-new")
     expect(add.get_by_role("heading", name="Add an emergency contact")).to_be_visible()
     add.get_by_label("Name").fill("Morgan Inline")
@@ -159,8 +162,18 @@ def test_add_edit_and_remove_an_emergency_contact_in_place(new_page, live_server
     assert console_errors(page) == []
 
 
+def open_add_contact(page: Any) -> None:
+    """Open "Add an emergency contact" unless its form is there already (it stays after an
+    addition); focus goes to its first field."""
+    if page.locator("#contact-new").count():
+        return
+    page.locator("summary", has_text="Add an emergency contact").click()
+    expect(page.locator("#contact-new").get_by_label("Name")).to_be_focused()
+
+
 def add_contact(page: Any, name: str, phone: str = "") -> Any:
     """Add a contact through the inline form; returns its row."""
+    open_add_contact(page)
     add = page.locator("#contact-new")
     add.get_by_label("Name").fill(name)
     add.get_by_label("Phone").fill(phone)

@@ -39,6 +39,7 @@ ROUTES: list[Route] = [
     ("client_detail", "GET", lambda a: C, None),
     ("client_edit", "GET", lambda a: C + "/edit", None),
     ("client_edit (save)", "POST", lambda a: C + "/edit", _edit_data),
+    ("contact_new", "GET", lambda a: C + "/contacts/new", None),
     ("contact_create", "POST", lambda a: C + "/contacts", lambda a: {"name": "Lee Quince"}),
     ("contact_edit", "GET", lambda a: C + "/contacts/{contact}/edit", None),
     ("contact_show", "GET", lambda a: C + "/contacts/{contact}", None),
@@ -94,6 +95,7 @@ TABLE: dict[str, tuple[int, ...]] = {
     "client_detail": (200, 404, 200, 404, 200, 404, 404, 403, 403, 302),
     "client_edit": (200, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "client_edit (save)": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
+    "contact_new": (200, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "contact_create": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
     "contact_edit": (200, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "contact_show": (200, 404, 200, 404, 200, 404, 404, 403, 403, 302),
@@ -135,6 +137,7 @@ ISSUE_ENDPOINTS = {
     "client_new",
     "client_detail",
     "client_edit",
+    "contact_new",
     "contact_create",
     "contact_edit",
     "contact_show",
@@ -208,6 +211,10 @@ def test_a_record_one_may_not_see_answers_exactly_as_a_missing_one(client, agenc
     pairs = [
         (f"/staff/clients/{agency.theirs.id}", "/staff/clients/999999"),
         (f"/staff/clients/{agency.theirs.id}/status", "/staff/clients/999999/status"),
+        (
+            f"/staff/clients/{agency.theirs.id}/contacts/new",
+            "/staff/clients/999999/contacts/new",
+        ),
         # another client's contact, asked for under a record one may see
         (
             f"/staff/clients/{own}/contacts/{hidden_contact.id}/edit",

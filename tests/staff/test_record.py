@@ -184,6 +184,26 @@ def test_contacts_work_without_javascript(client, agency):
     assert "<html" in page(bad_new) and field_value(page(bad_new), "phone") == "555-0909"
 
 
+def test_the_add_contact_form_is_drawn_when_opened_or_on_a_page_of_its_own(client, agency):
+    sign_in(client, agency.cm)
+    new = record_url(agency, "/contacts/new")
+    overview = page(client.get(record_url(agency)))
+    assert f'hx-get="{new}" hx-trigger="toggle once"' in overview
+    assert f'<a href="{new}">Open the form</a>' in overview  # without JavaScript
+    assert 'id="contact-new"' not in overview and 'name="relationship_label"' not in overview
+
+    partial = client.get(new, headers=HTMX)
+    assert partial.status_code == 200 and "HX-Request" in partial.headers["Vary"]
+    fragment = page(partial)
+    assert fragment.lstrip().startswith('<form id="contact-new"')
+    assert re.search(r'<input [^>]*autofocus[^>]*name="name"', fragment)
+
+    views = len(events("view", agency.own.id))
+    full = page(client.get(new))
+    assert "<html" in full and 'id="contact-new"' in full and "Olivia Quince" in full
+    assert len(events("view", agency.own.id)) == views + 1
+
+
 def test_contacts_are_added_changed_and_removed_inline(client, agency):
     sign_in(client, agency.cm)
     added = post(

@@ -62,7 +62,7 @@ PAGES: dict[str, list[str]] = {
         "Care team",
         "Primary case manager",
         "Add an emergency contact",
-        "Add contact",
+        "Open the form",
         "Add to care team",
         "Find a staff member",
         "Find",
