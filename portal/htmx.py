@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 
 def is_htmx() -> bool:
@@ -21,6 +21,14 @@ def is_partial() -> bool:
         and h.get("HX-Boosted") != "true"
         and h.get("HX-History-Restore-Request") != "true"
     )
+
+
+def fragment_or_page(body: str, status: int = 200) -> Response:
+    """The answer of an address that gives htmx a fragment and a browser the whole page: a
+    cache must keep the two apart, by the HX-Request header."""
+    response = current_app.make_response((body, status))
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 def hx_redirect(url: str, status: int = 204) -> Response:

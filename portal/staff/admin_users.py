@@ -31,7 +31,7 @@ from .. import i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..i18n import force_locale
 from ..labels import ROLE_LABELS
 from ..models import STAFF_ROLES, Role, User
@@ -124,9 +124,7 @@ def user_index() -> Response:
         f=f,
         roles=ROLE_LABELS,
     )
-    response = current_app.make_response(body)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(body)
 
 
 def _prepare(form: AccountForm, user: User | None) -> None:

@@ -20,7 +20,7 @@ from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..i18n import agency_today, agency_zone
 from ..models import (
     APPOINTMENT_KINDS,
@@ -213,9 +213,7 @@ def appointment_index() -> Any:
     template = (
         "staff/appointments/_calendar.html" if is_partial() else "staff/appointments/index.html"
     )
-    response = current_app.make_response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(render_template(template, **context))
 
 
 def _request_queue() -> Sequence[AppointmentRequest]:

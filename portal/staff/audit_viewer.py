@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from .. import i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..i18n import lazy_gettext as _l
 from ..labels import AUDIT_ACTION_LABELS, AUDIT_OBJECT_LABELS, ROLE_LABELS
 from ..models import AuditEvent, Client, User
@@ -118,9 +118,7 @@ def _audit_page(chain: ChainReport | None = None) -> Response:
         button=ButtonForm(),
         **_labels(),
     )
-    response = current_app.make_response((body, 422 if problems else 200))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(body, 422 if problems else 200)
 
 
 @bp.route("/admin/audit")
@@ -138,7 +136,7 @@ def audit_verify() -> Response:
     if not is_partial():
         return _audit_page(chain=report)
     db.session.commit()
-    response = current_app.make_response(
+    return fragment_or_page(
         render_template(
             "staff/admin/audit/_chain.html",
             chain=report,
@@ -147,8 +145,6 @@ def audit_verify() -> Response:
             **_labels(),
         )
     )
-    response.headers["Vary"] = "HX-Request"
-    return response
 
 
 def _stream_csv(lines: Iterator[str], filename: str) -> Response:

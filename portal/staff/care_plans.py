@@ -14,7 +14,7 @@ from .. import charts, i18n, policy
 from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..models import Assessment, CarePlan, Client, Goal
 from ..printing import printed
 from ..services import assessments, care_plans, goal_proposals
@@ -288,6 +288,16 @@ def _goal_card(client: Client, goal: Goal, **context: Any) -> str:
     )
 
 
+def _goal_to_change(client_id: int, goal_id: int) -> tuple[Client, Goal]:
+    """The client and a goal of their plan, for someone who may edit plans (the plan may be
+    signed: the caller answers that)."""
+    client = _load(client_id)
+    _require(policy.may_edit_plan(current_user))
+    goal = policy.get_plan_part_or_404(client, "goal", goal_id)
+    assert isinstance(goal, Goal)
+    return client, goal
+
+
 def _child_form(goal: Goal, kind: str) -> Any:
     """An empty form that adds an objective or an intervention to ``goal``."""
     return _part_form(kind, formdata=None, parent=goal.id)
@@ -341,23 +351,16 @@ def part_edit(client_id: int, kind: str, part_id: int) -> Response | str | tuple
     )
     context = {"client": client} if is_partial() else _record_context(client, "plan")
     status = 409 if conflict else (422 if form.errors else 200)
-    response = current_app.make_response(
-        (
-            render_template(
-                template,
-                kind=kind,
-                part=part,
-                form=form,
-                conflict=conflict,
-                fields=care_plans.FIELDS[kind],
-                **context,
-            ),
-            status,
-        )
+    body = render_template(
+        template,
+        kind=kind,
+        part=part,
+        form=form,
+        conflict=conflict,
+        fields=care_plans.FIELDS[kind],
+        **context,
     )
-    # The same address answers a fragment or a page: a cache must not hand one for the other.
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(body, status)
 
 
 @bp.route("/clients/<int:client_id>/plan/<any(goal,objective,intervention):kind>/<int:part_id>")
@@ -436,28 +439,20 @@ def part_move(client_id: int, kind: str, part_id: int) -> Any:
 def child_new(client_id: int, goal_id: int, kind: str) -> Any:
     """The form that adds an objective or an intervention to a goal of the draft: alone when
     htmx opens "Add objective" in the goal's card, else on a page of its own."""
-    client = _load(client_id)
-    _require(policy.may_edit_plan(current_user))
-    goal = policy.get_plan_part_or_404(client, "goal", goal_id)
-    assert isinstance(goal, Goal)
+    client, goal = _goal_to_change(client_id, goal_id)
     if not goal.plan.is_draft:
         return _frozen_response(client, goal.plan)
-    form = _child_form(goal, kind)
-    page = {"client": client, "goal": goal, "kind": kind, "form": form, "autofocus": True}
+    page = {"client": client, "goal": goal, "kind": kind, "form": _child_form(goal, kind)}
     if is_partial():
-        response = current_app.make_response(
-            render_template("staff/care_plans/_child_form.html", **page)
+        return fragment_or_page(
+            render_template("staff/care_plans/_child_form.html", autofocus=True, **page)
         )
-    else:
-        _audit_view(client, f"care plan goal {goal.id}")
-        db.session.commit()
-        page.update(_record_context(client, "plan"), standalone=True)
-        response = current_app.make_response(
-            render_template("staff/care_plans/child_new.html", **page)
-        )
-    # The same address answers a fragment or a page: a cache must not hand one for the other.
-    response.headers["Vary"] = "HX-Request"
-    return response
+    _audit_view(client, f"care plan goal {goal.id}")
+    db.session.commit()
+    page.update(_record_context(client, "plan"), standalone=True)
+    return fragment_or_page(
+        render_template("staff/care_plans/child_new.html", autofocus=True, **page)
+    )
 
 
 @bp.route(
@@ -466,10 +461,7 @@ def child_new(client_id: int, goal_id: int, kind: str) -> Any:
 )
 def child_create(client_id: int, goal_id: int, kind: str) -> Any:
     """Add an objective or an intervention to a goal of the draft."""
-    client = _load(client_id)
-    _require(policy.may_edit_plan(current_user))
-    goal = policy.get_plan_part_or_404(client, "goal", goal_id)
-    assert isinstance(goal, Goal)
+    client, goal = _goal_to_change(client_id, goal_id)
     if not goal.plan.is_draft:
         return _frozen_response(client, goal.plan)
     form = _part_form(kind, parent=goal.id)

@@ -37,7 +37,7 @@ from ..auth.emails import send_invitation
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..labels import CLIENT_LANGUAGES, CLIENT_STATUS_LABELS
 from ..models import (
     CLIENT_STATUSES,
@@ -286,9 +286,7 @@ def client_index() -> Response | str:
         "languages": [] if partial else language_choices(),
     }
     template = "staff/clients/_results.html" if partial else "staff/clients/index.html"
-    response = current_app.make_response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(render_template(template, **context))
 
 
 def _caseload_order(sort_key: str) -> tuple[Any, ...]:
@@ -526,19 +524,11 @@ def contact_new(client_id: int) -> Response:
     _require_edit()
     page = {"client": client, "contact_form": ContactForm(formdata=None), "autofocus": True}
     if is_partial():
-        response = current_app.make_response(
-            render_template("staff/clients/_contact_new.html", **page)
-        )
-    else:
-        _audit_view(client, "emergency contact form")
-        db.session.commit()
-        page.update(_record_context(client, "overview"), contact=None)
-        response = current_app.make_response(
-            render_template("staff/clients/contact_form.html", **page)
-        )
-    # The same address answers a fragment or a page: a cache must not hand one for the other.
-    response.headers["Vary"] = "HX-Request"
-    return response
+        return fragment_or_page(render_template("staff/clients/_contact_new.html", **page))
+    _audit_view(client, "emergency contact form")
+    db.session.commit()
+    page.update(_record_context(client, "overview"), contact=None)
+    return fragment_or_page(render_template("staff/clients/contact_form.html", **page))
 
 
 @bp.route("/clients/<int:client_id>/contacts", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +19,7 @@ from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import PortalForm, choices, strip
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..i18n import lazy_gettext as _l
 from ..material_policy import (
     get_assignment_or_404,
@@ -143,9 +143,7 @@ def material_index() -> Response:
         **_labels(),
     }
     template = "staff/materials/_results.html" if is_partial() else "staff/materials/index.html"
-    response = current_app.make_response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(render_template(template, **context))
 
 
 def _form_page(

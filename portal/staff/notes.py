@@ -17,7 +17,7 @@ from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..labels import SECTION_LABELS
 from ..models import NOTE_FORMATS, Appointment, Client, ProgressNote, utcnow
 from ..paging import Paged, paginate, requested_page
@@ -423,9 +423,7 @@ def _page(query: Any) -> Paged:
 
 def _list_response(template: str, partial: str, **context: Any) -> Response:
     chosen = partial if is_partial() else template
-    response = current_app.make_response(render_template(chosen, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(render_template(chosen, **context))
 
 
 @bp.route("/clients/<int:client_id>/notes")

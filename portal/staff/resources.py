@@ -18,7 +18,7 @@ from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import is_partial
+from ..htmx import fragment_or_page, is_partial
 from ..i18n import lazy_gettext as _l
 from ..labels import CLIENT_LANGUAGES, IMPORT_PROBLEM_LABELS
 from ..models import RESOURCE_CATEGORIES, Client, Resource
@@ -80,9 +80,7 @@ def resource_index() -> Response:
         "may_manage": policy.may_manage_resources(current_user),
     }
     template = "staff/resources/_results.html" if is_partial() else "staff/resources/index.html"
-    response = current_app.make_response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return fragment_or_page(render_template(template, **context))
 
 
 def _resource_or_404(resource_id: int) -> Resource:
