@@ -23,8 +23,9 @@ from .forms import ButtonForm, EmergencyAccessForm
 
 
 def _find_exactly(form: EmergencyAccessForm) -> Client | None:
-    """Only an exact record number, or an exact legal name with date of birth, finds a record:
-    this page is no search engine for records one may not see."""
+    """Only an exact record number, or the exact legal name (in any case, with or without its
+    accents) with the date of birth, finds a record: this page is no search engine for records
+    one may not see."""
     if form.record_number.data:
         return db.session.scalar(
             select(Client).where(
