@@ -127,8 +127,12 @@ def _audit_view(client: Client, what: str = "record") -> None:
 
 def _filters() -> dict[str, Any]:
     args = request.args
+    q = args.get("q", "").strip()[:100]
     return {
-        "q": args.get("q", "").strip()[:100],
+        "q": q,
+        # What the search text is read as, once: the words to find, and a date of birth.
+        "words": _words(q),
+        "born": _parse_date(q) if q else None,
         "status": args.get("status", "") if args.get("status") in CLIENT_STATUSES else "",
         "risk": args.get("risk", "") if args.get("risk") in RISK_LEVELS else "",
         "cm": args.get("cm", type=int),
@@ -162,8 +166,8 @@ class _Shape:
 def _caseload_shape(f: dict[str, Any]) -> _Shape:
     return _Shape(
         role=current_user.role,
-        words=len(_words(f["q"])),
-        born=bool(f["q"]) and _parse_date(f["q"]) is not None,
+        words=len(f["words"]),
+        born=f["born"] is not None,
         status=bool(f["status"]),
         risk=bool(f["risk"]),
         cm=bool(f["cm"]),
@@ -186,8 +190,8 @@ def _caseload_values(f: dict[str, Any], today: date) -> dict[str, Any]:
         "user_id": current_user.id,
         "now": utcnow(),
         "today": today,
-        **{f"word{i}": like_pattern(word) for i, word in enumerate(_words(f["q"]))},
-        "born": _parse_date(f["q"]) if f["q"] else None,
+        **{f"word{i}": like_pattern(word) for i, word in enumerate(f["words"])},
+        "born": f["born"],
         "status": f["status"],
         "risk": f["risk"],
         "cm": f["cm"],
