@@ -346,10 +346,13 @@ def part_edit(client_id: int, kind: str, part_id: int) -> Response | str | tuple
                 return _frozen_response(client, plan)
             form.version.data = str(part.version)
             conflict = part
-    template = (
-        "staff/care_plans/_part_form.html" if is_partial() else "staff/care_plans/part_form.html"
-    )
-    context = {"client": client} if is_partial() else _record_context(client, "plan")
+    if is_partial():
+        template, context = "staff/care_plans/_part_form.html", {"client": client}
+    else:
+        # A page of its own (without JavaScript) shows the part and the record's header.
+        _audit_view(client, f"care plan {kind} {part.id}")
+        db.session.commit()
+        template, context = "staff/care_plans/part_form.html", _record_context(client, "plan")
     status = 409 if conflict else (422 if form.errors else 200)
     body = render_template(
         template,

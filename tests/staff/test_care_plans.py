@@ -439,6 +439,30 @@ def test_a_signed_version_cannot_be_changed_by_any_route(client, agency, htmx, d
     assert plan_snapshot(agency.own) == before
 
 
+@pytest.mark.parametrize("kind", ["goal", "objective", "intervention"])
+def test_a_parts_edit_page_without_javascript_is_audited_as_a_view(client, agency, kind):
+    """The inline form opens inside the plan page, which was audited; the page of its own
+    shows the part and the record's header, and is audited like the plan page."""
+    plan = _two_of_everything(agency.own, agency.cm)
+    part = part_of(care_plans.load_goals(plan)[0], kind)
+    db.session.commit()
+    browser = sign_in(client, agency.cm)
+    url = f"{plan_url(agency.own)}/{kind}/{part.id}/edit"
+    views = events("view", agency.own.id)
+    assert browser.get(url, headers=HTMX).status_code == 200
+    assert events("view", agency.own.id) == views
+    full = browser.get(url)
+    assert full.status_code == 200 and "<html" in page(full)
+    seen = events("view", agency.own.id)
+    assert len(seen) == len(views) + 1
+    assert seen[-1].detail == f"care plan {kind} {part.id}"
+    assert seen[-1].actor_id == agency.cm.id
+    # Sent from that page with the description emptied: the page again, audited again.
+    refused = post(browser, url, {f"{kind}-{part.id}-description": ""})
+    assert refused.status_code == 422 and "<html" in page(refused)
+    assert len(events("view", agency.own.id)) == len(views) + 2
+
+
 def test_a_save_that_crosses_the_signature_is_refused(client, make_client, agency):
     """Someone opens a goal's edit form; the plan is signed; their save must not slip in."""
     plan = _two_of_everything(agency.own, agency.cm)
