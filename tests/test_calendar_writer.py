@@ -67,6 +67,14 @@ LOCATIONS = [
     "a" * 73 + ",",
     "é" * 37 + "," + "b" * 100,
     "literal \\N and \\n stay text",
+    # With "LOCATION:", lines of 74, 75 and 76 octets: the first is one short of the fold
+    # width and written as it is, the others are folded; in ASCII and in two-octet characters.
+    "m" * 65,
+    "m" * 66,
+    "m" * 67,
+    "é" * 32 + "m",
+    "é" * 33,
+    "é" * 33 + "m",
 ]
 
 
