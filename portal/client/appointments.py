@@ -91,7 +91,6 @@ def appointments_page() -> Any:
         requests=requests,
         late={a.id for a in upcoming if appointments.inside_notice(a, _notice_hours(), now)},
         moving={r.appointment_id for r in requests if r.is_open and r.purpose == "reschedule"},
-        answer_form=ProposalAnswerForm(),
         notice_hours=_notice_hours(),
         appointment_phone=current_app.config["APPOINTMENT_PHONE"],
         **_feed_context(current_user),
