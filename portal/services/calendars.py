@@ -260,7 +260,7 @@ def to_ical(
 
 def _written(calendar: Calendar) -> bytes:
     """``calendar.to_ical()``, byte for byte. icalendar folds every line character by
-    character, encoding each one to count its octets: a sixth of a feed request. A line
+    character, encoding each one to count its octets: a tenth of a feed request. A line
     shorter than the fold width comes out of folding as it went in, so it is written as it
     is; icalendar folds the longer ones."""
     written = []
