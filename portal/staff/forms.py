@@ -171,6 +171,8 @@ class RiskForm(PortalForm):
         _l("Why"),
         validators=[DataRequired(message=_l("Say why the risk level is set.")), Length(max=500)],
         render_kw={"rows": 2},
+        # Its own id: the status form beside it on the page has a "reason" too.
+        id="risk-reason",
     )
 
 

@@ -526,7 +526,7 @@ def test_lowering_the_risk_flag_needs_a_reason(client, agency):
     url = f"/staff/clients/{agency.own.id}/risk"
     refused = post(client, url, {"level": "low", "reason": "  "})
     assert refused.status_code == 422
-    assert field_error(page(refused), "reason") == "Say why the risk level is set."
+    assert field_error(page(refused), "risk-reason") == "Say why the risk level is set."
     assert fetch(Client, agency.own.id).risk_level == "high"
     assert len(risk_changes(agency.own)) == 1
     saved = post(client, url, {"level": "low", "reason": "Crisis resolved, safety plan in place"})

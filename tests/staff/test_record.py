@@ -358,7 +358,7 @@ def test_risk_without_a_reason_is_refused_at_the_field(client, agency):
     refused = post(client, record_url(agency, "/risk"), {"level": "high", "reason": "  "})
     assert refused.status_code == 422
     body = page(refused)
-    assert field_error(body, "reason") == "Say why the risk level is set."
+    assert field_error(body, "risk-reason") == "Say why the risk level is set."
     assert 'value="high" checked' in body or re.search(r'checked[^>]*value="high"', body)
     assert db.session.get(Client, agency.own.id).risk_level == "low"
     assert db.session.scalar(select(RiskChange)) is None and events("risk_change") == []
