@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 
 def is_htmx() -> bool:
@@ -27,6 +28,15 @@ def fragment_or_page(body: str, status: int = 200) -> Response:
     """The answer of an address that gives htmx a fragment and a browser the whole page: a
     cache must keep the two apart, by the HX-Request header."""
     response = current_app.make_response((body, status))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def page_at(url: str) -> WerkzeugResponse:
+    """The answer of a fragment's address to a browser (a link opened in a tab, no
+    JavaScript): the page that holds the fragment, ``url``. Kept apart from the fragment in a
+    cache, by the HX-Request header."""
+    response = redirect(url, code=303)
     response.headers["Vary"] = "HX-Request"
     return response
 

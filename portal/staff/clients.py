@@ -37,7 +37,7 @@ from ..auth.emails import send_invitation
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import fragment_or_page, is_partial
+from ..htmx import fragment_or_page, is_partial, page_at
 from ..labels import CLIENT_LANGUAGES, CLIENT_STATUS_LABELS
 from ..models import (
     CLIENT_STATUSES,
@@ -602,16 +602,23 @@ def contact_edit(client_id: int, contact_id: int) -> Response | str | tuple[str,
 
 
 @bp.route("/clients/<int:client_id>/contacts/<int:contact_id>")
-def contact_show(client_id: int, contact_id: int) -> str:
-    """One contact row (htmx "cancel" on an inline edit)."""
+def contact_show(client_id: int, contact_id: int) -> Response | str:
+    """One contact row (htmx "cancel" on an inline edit); asked for without htmx, the record
+    page at that contact."""
     client = _load(client_id)
     contact = policy.get_contact_or_404(client, contact_id)
-    return render_template(
-        "staff/clients/_contact.html",
-        client=client,
-        contact=contact,
-        may_edit=policy.may_edit_client(current_user),
-        button=ButtonForm(),
+    if not is_partial():
+        return page_at(
+            url_for("staff.client_detail", client_id=client.id) + f"#contact-{contact.id}"
+        )
+    return fragment_or_page(
+        render_template(
+            "staff/clients/_contact.html",
+            client=client,
+            contact=contact,
+            may_edit=policy.may_edit_client(current_user),
+            button=ButtonForm(),
+        )
     )
 
 
@@ -635,14 +642,22 @@ def contact_delete(client_id: int, contact_id: int) -> Response | str:
 
 
 @bp.route("/clients/<int:client_id>/care-team/candidates")
-def care_team_candidates(client_id: int) -> str:
-    """The staff whose name matches what was typed, to add one to the care team (htmx).
+def care_team_candidates(client_id: int) -> Response | str:
+    """The staff whose name matches what was typed, to add one to the care team (htmx);
+    asked for without htmx, the record page with the same search (what its "Find" shows).
 
     Staff names, not client data: no audit event, as for the other inline pieces."""
     client = _load(client_id)
     _require_edit()
-    return render_template(
-        "staff/clients/_staff_candidates.html", client=client, **_candidates_context(client)
+    if not is_partial():
+        found = url_for(
+            "staff.client_detail", client_id=client.id, staff_q=request.args.get("staff_q", "")
+        )
+        return page_at(found + "#care-team")
+    return fragment_or_page(
+        render_template(
+            "staff/clients/_staff_candidates.html", client=client, **_candidates_context(client)
+        )
     )
 
 

@@ -103,6 +103,22 @@ def test_without_javascript_find_reloads_the_overview_with_the_matches(client, a
     assert views(agency.own.id) == before + 1  # the overview's one view, nothing more
 
 
+def test_the_candidates_address_opened_in_a_tab_leads_to_the_overview_with_the_search(
+    client, agency
+):
+    """The partial's address, opened without htmx (a link copied, a tab reloaded), answers
+    with the page that shows the same search, not with a fragment of a page."""
+    sign_in(client, agency.cm)
+    url = record_url(agency, "/care-team/candidates")
+    answer = client.get(url, query_string={"staff_q": "the"})
+    assert answer.status_code == 303 and "HX-Request" in answer.headers["Vary"]
+    assert answer.headers["Location"] == record_url(agency, "?staff_q=the#care-team")
+    assert "HX-Request" in ask(client, agency, "the").headers["Vary"]
+    body = page(client.get(answer.headers["Location"]))
+    assert "<html" in body
+    assert offered(body) == ["Cleo Other", "Tess Othersup", "Theo Therapist"]
+
+
 # ---- the candidates partial -----------------------------------------------------------------
 
 

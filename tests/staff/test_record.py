@@ -184,6 +184,23 @@ def test_contacts_work_without_javascript(client, agency):
     assert "<html" in page(bad_new) and field_value(page(bad_new), "phone") == "555-0909"
 
 
+def test_a_contacts_row_address_opened_in_a_tab_leads_to_the_contact_on_the_overview(
+    client, agency
+):
+    """The row's address is htmx's "cancel" of an inline edit; opened without htmx it answers
+    with the overview at that contact, not with a bare list item."""
+    sign_in(client, agency.cm)
+    cid = agency.ids["contact"]
+    url = record_url(agency, f"/contacts/{cid}")
+    answer = client.get(url)
+    assert answer.status_code == 303 and "HX-Request" in answer.headers["Vary"]
+    assert answer.headers["Location"] == record_url(agency, f"#contact-{cid}")
+    row = client.get(url, headers=HTMX)
+    assert row.status_code == 200 and "HX-Request" in row.headers["Vary"]
+    assert page(row).lstrip().startswith(f'<li class="contact" id="contact-{cid}">')
+    assert f'id="contact-{cid}"' in page(client.get(answer.headers["Location"]))
+
+
 def test_the_add_contact_form_is_drawn_when_opened_or_on_a_page_of_its_own(client, agency):
     sign_in(client, agency.cm)
     new = record_url(agency, "/contacts/new")
