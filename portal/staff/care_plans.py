@@ -14,7 +14,7 @@ from .. import charts, i18n, policy
 from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
-from ..htmx import fragment_or_page, is_partial
+from ..htmx import fragment_or_page, is_partial, page_at
 from ..models import Assessment, CarePlan, Client, Goal
 from ..printing import printed
 from ..services import assessments, care_plans, goal_proposals
@@ -367,19 +367,24 @@ def part_edit(client_id: int, kind: str, part_id: int) -> Response | str | tuple
 
 
 @bp.route("/clients/<int:client_id>/plan/<any(goal,objective,intervention):kind>/<int:part_id>")
-def part_show(client_id: int, kind: str, part_id: int) -> str:
-    """One goal, objective or intervention (htmx "cancel" on an inline edit)."""
+def part_show(client_id: int, kind: str, part_id: int) -> Any:
+    """One goal, objective or intervention (htmx "cancel" on an inline edit); asked for
+    without htmx, the plan page at that part."""
     client = _load(client_id)
     part = policy.get_plan_part_or_404(client, kind, part_id)
+    if not is_partial():
+        return page_at(url_for("staff.plan_detail", client_id=client.id) + f"#{kind}-{part.id}")
     plan = care_plans.plan_of(part)
     editable = plan.is_draft and policy.may_edit_plan(current_user)
-    return render_template(
-        f"staff/care_plans/_{kind}.html",
-        client=client,
-        part=part,
-        editable=editable,
-        button=ButtonForm(),
-        progress=care_plans.progress_by_goal(client, [part.key]) if kind == "goal" else {},
+    return fragment_or_page(
+        render_template(
+            f"staff/care_plans/_{kind}.html",
+            client=client,
+            part=part,
+            editable=editable,
+            button=ButtonForm(),
+            progress=care_plans.progress_by_goal(client, [part.key]) if kind == "goal" else {},
+        )
     )
 
 

@@ -440,6 +440,24 @@ def test_a_signed_version_cannot_be_changed_by_any_route(client, agency, htmx, d
 
 
 @pytest.mark.parametrize("kind", ["goal", "objective", "intervention"])
+def test_a_parts_address_opened_in_a_tab_leads_to_the_part_on_the_plan_page(client, agency, kind):
+    """A part alone is htmx's "cancel" of an inline edit; opened without htmx it answers with
+    the plan page at that part, not with a bare fragment."""
+    plan = _two_of_everything(agency.own, agency.cm)
+    part = part_of(care_plans.load_goals(plan)[0], kind)
+    db.session.commit()
+    browser = sign_in(client, agency.cm)
+    url = f"{plan_url(agency.own)}/{kind}/{part.id}"
+    answer = browser.get(url)
+    assert answer.status_code == 303 and "HX-Request" in answer.headers["Vary"]
+    assert answer.headers["Location"] == f"{plan_url(agency.own)}#{kind}-{part.id}"
+    assert f'id="{kind}-{part.id}"' in page(browser.get(answer.headers["Location"]))
+    alone = browser.get(url, headers=HTMX)
+    assert alone.status_code == 200 and "HX-Request" in alone.headers["Vary"]
+    assert "<html" not in page(alone) and f'id="{kind}-{part.id}"' in page(alone)
+
+
+@pytest.mark.parametrize("kind", ["goal", "objective", "intervention"])
 def test_a_parts_edit_page_without_javascript_is_audited_as_a_view(client, agency, kind):
     """The inline form opens inside the plan page, which was audited; the page of its own
     shows the part and the record's header, and is audited like the plan page."""
