@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Client, FamilyAccess, User
-from portal.services import demo
+from portal.models import Client, FamilyAccess, ProgressNote, User
+from portal.services import demo, notes
 
 from .conftest import ON_POSTGRES
 
@@ -158,6 +158,13 @@ def test_the_search_text_migration_folds_the_clients_there_are(fresh_database_ur
         assert kept == [Client.search_text_of(*person) for person in people]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_demo_notes_are_found_by_their_words_as_written_notes_are(app):
+    demo.load_demo()
+    db.session.commit()
+    written = list(db.session.scalars(select(ProgressNote)))
+    assert written and all(note.search_text == notes.index_text(note) for note in written)
 
 
 def test_demo_data_is_idempotent_and_matches_the_design(app):

@@ -26,7 +26,6 @@ from ..models import (
     TaskItem,
     TeamMeeting,
     User,
-    folded,
 )
 from . import documents, notes
 
@@ -90,7 +89,7 @@ def _note(client: Client, author: User, n: int, *, days_ago: int, signed: bool) 
         created_at=_moment(days_ago, 17),
         updated_at=_moment(days_ago, 17),
     )
-    note.search_text = folded(" ".join([*note.sections.values(), note.location or ""]))
+    note.search_text = notes.index_text(note)
     if signed:
         note.status = "signed"
         # One in five is signed late, as happens after a week of crises.
@@ -190,7 +189,7 @@ def load_demo_notes() -> int:
         part = _note(alex, cm, 3, days_ago=7, signed=False)
         part.contact_type, part.format, part.meeting_id = "team_meeting", "narrative", meeting.id
         part.sections = {"narrative": "Team agreed to ask the housing program for an update."}
-        part.search_text = folded(part.sections["narrative"])
+        part.search_text = notes.index_text(part)
         part.status, part.signed_at = "signed", meeting.held_at + timedelta(hours=2)
         part.content_hash = notes.content_hash(part)
         db.session.add(part)

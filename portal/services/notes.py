@@ -63,7 +63,8 @@ class WrongPassword(DomainError):
     pass
 
 
-def _index_text(note: ProgressNote) -> str:
+def index_text(note: ProgressNote) -> str:
+    """What search finds a note by: its sections and its place, folded (``models.folded``)."""
     parts = [note.sections.get(name) or "" for name in note.section_names]
     parts.append(note.location or "")
     return folded(" ".join(parts))
@@ -129,7 +130,7 @@ def _apply(note: ProgressNote, data: Mapping[str, Any]) -> None:
         if any(name in names for names in NOTE_FORMATS.values()):
             sections[name] = (text or "")[:MAX_SECTION_LENGTH]
     note.sections = sections
-    note.search_text = _index_text(note)
+    note.search_text = index_text(note)
     note.updated_at = utcnow()
 
 
@@ -213,7 +214,7 @@ def seal(note: ProgressNote, *, actor: User, ip: str | None) -> None:
     note.sections = {name: note.sections.get(name) or "" for name in note.section_names}
     if note.contact_type != "home_visit":
         note.mileage = None
-    note.search_text = _index_text(note)
+    note.search_text = index_text(note)
     note.status = "signed"
     note.signed_at = now
     assert note.contact_at is not None
