@@ -7,12 +7,12 @@ from functools import cache
 from typing import Any
 
 from babel.support import NullTranslations, Translations
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import Email
 
+from .i18n import current_language
 from .i18n import lazy_gettext as _l
 
 
@@ -27,10 +27,10 @@ class _WTFormsMessages:
     not change while the process runs, so each language is read once."""
 
     def gettext(self, string: str) -> str:
-        return str(_wtforms_catalog(str(get_locale() or "en")).ugettext(string))
+        return str(_wtforms_catalog(current_language()).ugettext(string))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return str(_wtforms_catalog(str(get_locale() or "en")).ungettext(singular, plural, n))
+        return str(_wtforms_catalog(current_language()).ungettext(singular, plural, n))
 
 
 WTFORMS_MESSAGES = _WTFormsMessages()

@@ -48,6 +48,12 @@ def language_name(code: str, in_locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def current_language(fallback: str = "en") -> str:
+    """The language of this moment as a code: the request's, or the one ``force_locale``
+    set; ``fallback`` where there is none (the command line)."""
+    return str(get_locale() or fallback)
+
+
 def select_locale() -> str:
     """The user's saved choice, then the switcher's, then the browser's, then English."""
     languages = available_locales()

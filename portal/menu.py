@@ -15,11 +15,12 @@ from functools import cache
 from typing import Any, TypeVar, cast
 
 from flask import current_app, request
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_login import current_user
 
 from . import policy
 from .addresses import url_for
+from .i18n import current_language
 from .i18n import lazy_gettext as _l
 from .models import Role
 
@@ -129,7 +130,7 @@ _RECORD_TABS = (
 
 def _per_app(key: tuple[str, ...], work: Callable[[], T]) -> T:
     """What ``work`` returns for this app, language and mount point, worked out once."""
-    key = (*key, str(get_locale()), request.script_root)
+    key = (*key, current_language(), request.script_root)
     kept: dict[tuple[str, ...], Any] = current_app.extensions.setdefault(_CACHE_KEY, {})
     if key not in kept:
         kept[key] = work()

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import (
     format_date,
-    get_locale,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -67,7 +66,7 @@ def _gettext_callables(catalog: Any) -> dict[str, Any]:
 
 
 def template_context() -> dict[str, Any]:
-    locale = str(get_locale() or "en")
+    locale = i18n.current_language()
     return {
         **_gettext_callables(i18n.catalog()),
         "session_timeout": _session_timeout(),
@@ -139,7 +138,7 @@ def status_badge(status: str) -> Markup:
 
 def _language_name(code: str) -> str:
     """A language code named in the reader's language ("es" is "Spanish" or "español")."""
-    return i18n.language_name(code, str(get_locale() or "en"))
+    return i18n.language_name(code, i18n.current_language())
 
 
 def init_app(app: Flask) -> None:

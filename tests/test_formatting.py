@@ -159,3 +159,9 @@ def test_the_portal_forces_a_language_only_through_its_own_helpers() -> None:
         besides="i18n.py",
     )
     assert callers == []
+
+
+def test_the_portal_reads_the_language_only_through_its_own_helper() -> None:
+    # One fallback for "no language at all" (the command line), in i18n.current_language.
+    callers = portal_modules_matching(r"\bget_locale\(", besides="i18n.py")
+    assert callers == []

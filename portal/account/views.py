@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -15,7 +15,7 @@ from ..addresses import url_for
 from ..auth.web import begin_session, client_ip, current_session
 from ..extensions import db
 from ..formutils import choices
-from ..i18n import agency_today, language_choices, refresh
+from ..i18n import agency_today, current_language, language_choices, refresh
 from ..navigation import safe_next
 from ..services import mfa, passwords, profile, sessions, users
 from . import bp
@@ -97,7 +97,7 @@ def _index_page(
     if preferences is None:
         preferences = _preferences_form(
             formdata=None,
-            locale=current_user.locale or str(get_locale() or "en"),
+            locale=current_user.locale or current_language(),
             notify_messages=current_user.notify_messages,
             notify_reminders=current_user.notify_reminders,
         )

@@ -6,10 +6,9 @@ import logging
 import smtplib
 
 from flask import render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..i18n import force_locale
+from ..i18n import current_language, force_locale
 from ..models import User
 from ..services.mail import send_message
 
@@ -25,7 +24,7 @@ def _send(user: User, *, subject: str, body: str, link: str) -> None:
 
 
 def _locale_for(user: User) -> str:
-    return user.locale or str(get_locale() or "en")
+    return user.locale or current_language()
 
 
 def send_password_reset(user: User, link: str, minutes: int) -> None:

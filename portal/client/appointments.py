@@ -16,7 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Integer, bindparam, select
@@ -26,7 +25,7 @@ from werkzeug.wrappers import Response
 from .. import policy
 from ..auth.web import client_ip
 from ..extensions import db
-from ..i18n import agency_zone
+from ..i18n import agency_zone, current_language
 from ..models import Appointment, AppointmentRequest, Client, User, utcnow
 from ..services import appointment_mail, appointments, audit, calendars
 from ..services.appointments import NonexistentTime, Overlap, TooLate
@@ -322,7 +321,7 @@ def _one_event(appointment_id: int, *, for_family: bool) -> Response:
     db.session.commit()
     body = calendars.to_ical(
         [appointment],
-        locale=str(get_locale() or "en"),
+        locale=current_language(),
         calendar_name=_("Appointments"),
         for_family=for_family,
     )

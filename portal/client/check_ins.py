@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +15,7 @@ from werkzeug.wrappers import Response
 from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
-from ..i18n import agency_today
+from ..i18n import agency_today, current_language
 from ..instruments import Instrument, Item
 from ..models import Assessment, CheckIn, Client
 from ..services import assessments, audit, check_ins
@@ -28,7 +27,7 @@ Answers = dict[str, int | None]
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 def _audit_view(client: Client, object_id: int, what: str) -> None:

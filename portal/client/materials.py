@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
-from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import i18n
@@ -20,7 +19,7 @@ from .safety_plan import own_client
 
 
 def _locale() -> str:
-    return str(get_locale() or materials.FALLBACK_LOCALE)
+    return i18n.current_language(materials.FALLBACK_LOCALE)
 
 
 def _language_names() -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -58,7 +57,7 @@ def resources_page() -> Any:
         detail="client portal",
     )
     db.session.commit()
-    locale = str(get_locale() or "en")
+    locale = i18n.current_language()
     return render_template(
         "client/resources.html",
         referrals=mine,

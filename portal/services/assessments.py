@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from datetime import date
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..i18n import force_locale
+from ..i18n import current_language, force_locale
 from ..instruments import RISK_ORDER, Instrument, Result, registry
 from ..models import Assessment, Client, User, utcnow
 from . import audit, clients, tasks
@@ -108,7 +107,7 @@ def _raise_flag(
 
 
 def _title(instrument: Instrument) -> str:
-    return instrument.title(str(get_locale() or "en"))
+    return instrument.title(current_language())
 
 
 def previous(assessment: Assessment) -> Assessment | None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -82,7 +81,7 @@ def record(
     if RISK_ORDER.index(wanted) > RISK_ORDER.index(client.risk_level):
         clients.set_risk(client, wanted, _("Crisis recorded: review needed."), actor=actor, ip=ip)
     assignee = client.primary_case_manager or actor
-    with force_locale(assignee.locale or str(get_locale() or "en")):
+    with force_locale(assignee.locale or i18n.current_language()):
         # The agency's day: a late-evening crisis is already tomorrow in UTC.
         day = event.occurred_at.astimezone(i18n.agency_zone()).date().isoformat()
         title = _("Follow up after the crisis of %(day)s", day=day)

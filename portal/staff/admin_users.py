@@ -22,7 +22,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -140,7 +139,7 @@ def _prepare(form: AccountForm, user: User | None) -> None:
     if user is not None and user.role not in STAFF_ROLES:
         form.role.choices = choices([(user.role, ROLE_LABELS[user.role])])
     if isinstance(form, NewAccountForm):
-        locale = str(get_locale() or "en")
+        locale = i18n.current_language()
         form.locale.choices = choices(
             [("", _("The language of their browser"))]
             + [(code, i18n.language_name(code, locale)) for code in i18n.available_locales()]
@@ -334,7 +333,7 @@ def _send(user: User, template: str, subject: Callable[[], str], link: str, **co
     Unlike the sign-in pages, the administrator is told of a failure: it reveals nothing they
     do not know, and they can send a new link.
     """
-    with force_locale(user.locale or str(get_locale() or "en")):
+    with force_locale(user.locale or i18n.current_language()):
         title = subject()
         body = render_template(template, user=user, link=link, **context)
     try:

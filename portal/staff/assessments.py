@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from .forms import ButtonForm
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return i18n.current_language()
 
 
 def _instrument_or_404(code: str) -> Instrument:

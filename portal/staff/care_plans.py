@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -40,7 +39,7 @@ NEEDS_INSTRUMENT = "psychosocial"
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return i18n.current_language()
 
 
 def _require(allowed: bool) -> None:

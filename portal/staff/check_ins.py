@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -65,7 +64,7 @@ def assign_form(**kwargs: Any) -> CheckInForm:
     """The assignment form, with the instruments' titles in the reader's language."""
     form = CheckInForm(**kwargs)
     known = assessments.instruments()
-    locale = str(get_locale() or "en")
+    locale = i18n.current_language()
     form.instrument.choices = choices(
         (code, known[code].title(locale)) for code in CHECK_IN_INSTRUMENTS if code in known
     )

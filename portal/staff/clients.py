@@ -8,7 +8,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
@@ -100,7 +99,7 @@ SORTS = {
 
 def language_choices() -> list[tuple[str, str]]:
     """The languages a client may prefer, named in the reader's language."""
-    locale = str(get_locale() or "en")
+    locale = i18n.current_language()
     return [(code, i18n.language_name(code, locale)) for code in CLIENT_LANGUAGES]
 
 
@@ -381,7 +380,7 @@ def _header_context(client: Client, tab: str, emergency: EmergencyAccess | None)
         "today": i18n.agency_today(),
         "emergency": emergency,
         "may_edit": policy.may_edit_client(current_user),
-        "language_name": i18n.language_name(client.preferred_language, str(get_locale() or "en")),
+        "language_name": i18n.language_name(client.preferred_language, i18n.current_language()),
     }
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -90,7 +89,7 @@ class AssignForm(PortalForm):
 
 
 def _locale() -> str:
-    return str(get_locale() or materials.FALLBACK_LOCALE)
+    return i18n.current_language(materials.FALLBACK_LOCALE)
 
 
 def _languages() -> list[tuple[str, str]]:

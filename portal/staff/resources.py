@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -40,7 +39,7 @@ IMPORT_PROBLEMS = {
 
 
 def _languages() -> list[tuple[str, str]]:
-    locale = str(get_locale() or "en")
+    locale = i18n.current_language()
     return [(code, i18n.language_name(code, locale)) for code in CLIENT_LANGUAGES]
 
 
