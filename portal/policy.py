@@ -9,7 +9,6 @@ the user may not see, exactly as for what does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from typing import Any, NoReturn, cast
 
@@ -135,9 +134,10 @@ def home_endpoint(user: User) -> str:
     return HOME_ENDPOINTS[user.role]
 
 
-def consent_in_force(at: datetime | None = None) -> ColumnElement[bool]:
-    """SQL condition: a family consent that is neither revoked nor expired."""
-    at = at or _utcnow()
+def consent_in_force(at: Any = None) -> ColumnElement[bool]:
+    """SQL condition: a family consent that is neither revoked nor expired at ``at`` (now
+    when None; or a bound parameter, ``moment("now")``, for a statement built once)."""
+    at = _utcnow() if at is None else at
     return and_(
         or_(FamilyAccess.revoked_at.is_(None), FamilyAccess.revoked_at > at),
         or_(FamilyAccess.expires_at.is_(None), FamilyAccess.expires_at > at),
@@ -368,14 +368,15 @@ def clients_shared_with(user: User, scope: str) -> Select[Client]:
     )
 
 
-def client_ids_shared_with(user: User, scope: str) -> Select[int]:
+def client_ids_shared_with(user: User, scope: str, *, at: Any = None) -> Select[int]:
     """The ids of the clients who let this family member see the scope, consents in force
-    only: the same rule as ``clients_shared_with``, read from the family member's consents
-    (an index lookup) rather than tested against every client."""
+    (at ``at``, as ``consent_in_force``) only: the same rule as ``clients_shared_with``, read
+    from the family member's consents (an index lookup) rather than tested against every
+    client."""
     if user.role != Role.FAMILY:
         return select(FamilyAccess.client_id).where(false())
     return select(FamilyAccess.client_id).where(
-        FamilyAccess.family_user_id == user.id, consent_in_force(), _scope_column(scope)
+        FamilyAccess.family_user_id == user.id, consent_in_force(at), _scope_column(scope)
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Calendar
@@ -318,6 +319,25 @@ def test_a_family_feed_goes_empty_from_the_fetch_after_the_consent_ends(
     raw = response.get_data(as_text=True)
     for leaked in ("Olive", "Casey Manager", "12 Main Street"):
         assert leaked not in raw
+
+
+def test_a_family_feed_goes_empty_when_the_consent_runs_out_between_two_fetches(
+    client, agency, make_client
+):
+    """A consent's end is compared with the moment of each fetch, not with the moment the
+    server first wrote the feed's statement (it is written once per process)."""
+    make_appointment(agency.own, agency.cm, starts_at=WINTER, location="12 Main Street")
+    consent = db.session.get(FamilyAccess, agency.ids["consent"])
+    assert consent is not None
+    consent.expires_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    sign_in(client, agency.family)
+    path = issue(client, "family")
+    assert len(events_in(fetch(make_client, path))) == 1
+    with time_machine.travel(utcnow() + timedelta(hours=2), tick=False):
+        response = fetch(make_client, path)
+    assert events_in(response) == []
+    assert "12 Main Street" not in response.get_data(as_text=True)
 
 
 def test_a_family_feed_keeps_showing_clients_whose_consent_holds(client, agency, make_client):

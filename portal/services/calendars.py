@@ -133,24 +133,31 @@ def stamp_fetch(feed: CalendarFeed, now: datetime) -> None:
         feed.last_used_at = now
 
 
-def appointments_for(user: User, *, since: datetime | None = None) -> list[Appointment]:
-    """What the client's own or the family member's shared calendar shows, right now."""
-    if user.role == Role.FAMILY:
-        client_ids = policy.client_ids_shared_with(user, "appointments")
-    elif user.role == Role.CLIENT:
-        client_ids = policy.visible_clients(user).with_only_columns(Client.id)
+@cache
+def _shared_appointments(role: str) -> Select[Any]:
+    """``appointments_for``' statement, built once per role for the process (building it cost
+    more than running it): run with ``user_id``, ``since`` and ``now``."""
+    anyone = policy.anyone_with(role)
+    if role == Role.FAMILY:
+        shared = policy.client_ids_shared_with(anyone, "appointments", at=policy.moment("now"))
     else:
-        return []
-    query = (
+        shared = policy.visible_clients(anyone).with_only_columns(Client.id)
+    return (
         select(Appointment)
         .options(joinedload(Appointment.staff), joinedload(Appointment.client))
-        .where(Appointment.client_id.in_(client_ids))
+        # With the (client, start) index this reads only the rows the feed shows.
+        .where(Appointment.client_id.in_(shared), Appointment.starts_at >= policy.moment("since"))
         .order_by(Appointment.starts_at, Appointment.id)
     )
-    if since is not None:
-        # With the (client, start) index this reads only the rows the feed shows.
-        query = query.where(Appointment.starts_at >= since)
-    return list(db.session.scalars(query))
+
+
+def appointments_for(user: User, *, since: datetime) -> list[Appointment]:
+    """What the client's own or the family member's shared calendar shows right now, from
+    ``since`` on."""
+    if user.role not in (Role.CLIENT, Role.FAMILY):
+        return []
+    values = {"user_id": user.id, "since": since, "now": utcnow()}
+    return list(db.session.scalars(_shared_appointments(user.role), values))
 
 
 def feed_appointments(user: User) -> list[Appointment]:
