@@ -26,10 +26,6 @@ from .safety_plan import own_client
 Answers = dict[str, int | None]
 
 
-def _locale() -> str:
-    return current_language()
-
-
 def _audit_view(client: Client, object_id: int, what: str) -> None:
     audit.record(
         "view",
@@ -87,13 +83,13 @@ def check_ins_page() -> Any:
         done=[(a, _plain(a)) for a in done],
         instruments=assessments.instruments(),
         names=check_ins.CLIENT_NAMES,
-        locale=_locale(),
+        locale=current_language(),
     )
 
 
 def _plain(assessment: Assessment) -> str:
     instrument = assessments.instruments()[assessment.instrument_code]
-    return check_ins.plain_result(assessment, instrument, _locale())
+    return check_ins.plain_result(assessment, instrument, current_language())
 
 
 def _form_page(check_in: CheckIn, answers: Answers, errors: dict[str, str], version: int) -> Any:
@@ -107,7 +103,7 @@ def _form_page(check_in: CheckIn, answers: Answers, errors: dict[str, str], vers
         errors=errors,
         version=version,
         names=check_ins.CLIENT_NAMES,
-        locale=_locale(),
+        locale=current_language(),
     ), 422 if errors else 200
 
 
@@ -130,7 +126,7 @@ def _step_page(
         errors={item.id: error} if error else {},
         version=version,
         names=check_ins.CLIENT_NAMES,
-        locale=_locale(),
+        locale=current_language(),
     ), 422 if error else 200
 
 
@@ -237,9 +233,9 @@ def check_in_result(assessment_id: int) -> Any:
         "client/check_in_result.html",
         assessment=assessment,
         instrument=instrument,
-        plain=check_ins.plain_result(assessment, instrument, _locale()),
+        plain=check_ins.plain_result(assessment, instrument, current_language()),
         names=check_ins.CLIENT_NAMES,
         crisis_line_name=current_app.config["CRISIS_LINE_NAME"],
         crisis_line_phone=current_app.config["CRISIS_LINE_PHONE"],
-        locale=_locale(),
+        locale=current_language(),
     )

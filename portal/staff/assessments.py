@@ -23,10 +23,6 @@ from .clients import _audit_view, _load, _record_context
 from .forms import ButtonForm
 
 
-def _locale() -> str:
-    return i18n.current_language()
-
-
 def _instrument_or_404(code: str) -> Instrument:
     instrument = assessments.instruments().get(code)
     if instrument is None:
@@ -50,7 +46,7 @@ def index_page(client: Client, check_in_form: Any = None, status: int = 200) -> 
         "staff/assessments/index.html",
         rows=rows,
         instruments=assessments.instruments(),
-        locale=_locale(),
+        locale=i18n.current_language(),
         may_assess=policy.may_assess(current_user),
         check_ins=check_ins.for_record(client),
         check_in_form=check_in_form or assign_form(formdata=None),
@@ -127,7 +123,7 @@ def assessment_new(client_id: int, code: str) -> Response | str | tuple[str, int
         notes=notes,
         errors=errors,
         skipped=skipped,
-        locale=_locale(),
+        locale=i18n.current_language(),
         **_record_context(client, "assessments"),
     ), 422 if errors else 200
 
@@ -152,7 +148,7 @@ def assessment_detail(client_id: int, assessment_id: int) -> str:
         band=band,
         before=before,
         change=change,
-        locale=_locale(),
+        locale=i18n.current_language(),
         **_record_context(client, "assessments"),
     )
 
@@ -168,7 +164,7 @@ def assessment_trend(client_id: int, code: str) -> str:
     db.session.commit()
     scored = [a for a in assessments.history(client, code) if a.total is not None]
     rows = [(a.administered_at, a.total) for a in scored if a.total is not None]
-    chart = charts.trend(instrument, rows, _locale())
+    chart = charts.trend(instrument, rows, i18n.current_language())
     context: dict[str, Any] = _record_context(client, "assessments")
     return render_template(
         "staff/assessments/trend.html",
@@ -176,6 +172,6 @@ def assessment_trend(client_id: int, code: str) -> str:
         chart=chart,
         # Aligned with chart.points: which scores the client reported themselves.
         self_reported=[a.self_report for a in scored],
-        locale=_locale(),
+        locale=i18n.current_language(),
         **context,
     )

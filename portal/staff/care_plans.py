@@ -38,10 +38,6 @@ FORMS: dict[str, type[GoalForm] | type[ObjectiveForm] | type[InterventionForm]] 
 NEEDS_INSTRUMENT = "psychosocial"
 
 
-def _locale() -> str:
-    return i18n.current_language()
-
-
 def _require(allowed: bool) -> None:
     if not allowed:
         abort(403)
@@ -77,7 +73,7 @@ def _plan_context(client: Client, plan: CarePlan | None) -> dict[str, Any]:
         # fetched when opened (``child_new``), or drawn open after an addition or a refusal.
         "child_forms": {},
         "button": ButtonForm(),
-        "locale": _locale(),
+        "locale": i18n.current_language(),
     }
 
 
@@ -634,6 +630,6 @@ def goal_progress(client_id: int, goal_id: int) -> Response | str | tuple[str, i
         chart=chart,
         form=form,
         may_record=may_record,
-        locale=_locale(),
+        locale=i18n.current_language(),
         **context,
     ), 422 if form.errors else 200
