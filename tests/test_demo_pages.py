@@ -27,7 +27,6 @@ from portal.services import demo
 
 from .helpers import login
 
-DEMO_PASSWORD = "waypoint-demo"
 INLINE = r"(?:span|a|strong|em|time|data|abbr|small|code)"
 # A word, or the end of an inline element, followed at once by the start of another one
 # (text hidden from sight or from screen readers is meant to sit against its neighbour).
@@ -93,7 +92,7 @@ def test_the_demo_pages_read_well(
 ) -> None:
     demo.load_demo()
     db.session.commit()
-    assert login(client, email, DEMO_PASSWORD).status_code == 303
+    assert login(client, email, app.config["DEMO_PASSWORD"]).status_code == 303
     read, found = _walk(client, start, area, limit=150)
     assert read >= at_least
     assert found == {}
