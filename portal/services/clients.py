@@ -480,24 +480,27 @@ def _may_join_team(client: Client) -> ColumnElement[bool]:
     return and_(User.role.in_(CLINICAL_ROLES), User.active, User.id.not_in(on_team))
 
 
-def care_team_candidates(client: Client, text: str) -> tuple[list[StaffMember], bool]:
-    """Up to ``CANDIDATES_SHOWN`` staff who may join the client's care team and whose name
-    contains ``text`` (any case; ``%`` and ``_`` taken literally), by name, and whether more
-    match, in one query. No text, no one: the overview never lists the whole staff."""
+def find_staff(text: str, *conditions: ColumnElement[bool]) -> tuple[list[StaffMember], bool]:
+    """Up to ``CANDIDATES_SHOWN`` staff who meet ``conditions`` and whose name contains
+    ``text`` (any case; ``%`` and ``_`` taken literally), by name, and whether more match, in
+    one query. No text, no one: a page that offers a search never lists the whole staff."""
     text = text.strip()
     if not text:
         return [], False
     rows = db.session.execute(
         select(User.id, User.display_name, User.role)
-        .where(
-            _may_join_team(client),
-            func.lower(User.display_name).contains(text.lower(), autoescape=True),
-        )
+        .where(*conditions, func.lower(User.display_name).contains(text.lower(), autoescape=True))
         .order_by(User.display_name, User.id)
         .limit(CANDIDATES_SHOWN + 1)
     ).all()
     found = [StaffMember(user_id, name, role) for user_id, name, role in rows]
     return found[:CANDIDATES_SHOWN], len(found) > CANDIDATES_SHOWN
+
+
+def care_team_candidates(client: Client, text: str) -> tuple[list[StaffMember], bool]:
+    """The staff who may join the client's care team and whose name contains ``text``
+    (``find_staff``)."""
+    return find_staff(text, _may_join_team(client))
 
 
 def care_team_candidate(client: Client, user_id: int | None) -> User | None:

@@ -20,7 +20,7 @@ from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
 from ..formutils import choices
-from ..htmx import fragment_or_page, is_partial
+from ..htmx import fragment_or_page, is_partial, page_at
 from ..i18n import agency_today, agency_zone
 from ..models import (
     APPOINTMENT_KINDS,
@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..services import appointment_mail, appointments, audit, reminders
 from ..services.appointments import NonexistentTime, Overlap
+from ..services.clients import find_staff
 from ..services.errors import DomainError, IllegalTransition, StaleEdit
 from . import bp
 from .appointment_forms import AppointmentForm, OutcomeForm, RequestAnswerForm
@@ -64,18 +65,17 @@ class StaffMember(NamedTuple):
     display_name: str
 
 
+# Who may be booked with a client: the active clinicians.
+_BOOKABLE = (User.role.in_(CLINICAL_ROLES), User.active.is_(True))
+
+
 def _staff_statement(*conditions: Any) -> Select[int, str]:
     """The active clinicians (those of them that meet ``conditions``), by name."""
     return (
         select(User.id, User.display_name)
-        .where(User.role.in_(CLINICAL_ROLES), User.active.is_(True), *conditions)
+        .where(*_BOOKABLE, *conditions)
         .order_by(func.lower(User.display_name))
     )
-
-
-def _staff_members(*conditions: Any) -> list[StaffMember]:
-    """The active clinicians (those of them that meet ``conditions``), by name."""
-    return [StaffMember(*row) for row in db.session.execute(_staff_statement(*conditions))]
 
 
 @cache
@@ -240,8 +240,43 @@ def _booking_form(client: Client | None, **kwargs: Any) -> AppointmentForm:
     if client is not None and client not in clients:
         clients.insert(0, client)  # a record opened in an emergency
     form.client_id.choices = choices((c.id, c.display_name) for c in clients)
-    form.staff_id.choices = choices((u.id, u.display_name) for u in _staff_members())
     return form
+
+
+def _offer_clinicians(
+    form: AppointmentForm | RequestAnswerForm, shown: int | None
+) -> dict[str, Any]:
+    """Fill the "With" list: the people the calendar's list offers (those I work with), the
+    one chosen (posted, or ``shown`` on a form not yet sent), and the clinicians a search by
+    name found (``staff_q``, ten at most); and return what the search shows. Any active
+    clinician may be booked: the list is short, the search finds the others."""
+    chosen = request.form.get("staff_id", type=int) if request.method == "POST" else shown
+    staff_q = request.args.get("staff_q", "").strip()[:100]
+    found, more = find_staff(staff_q, *_BOOKABLE)
+    people = {member.id: member.display_name for member in _calendar_people(chosen)}
+    people.update((member.id, member.name) for member in found)
+    ordered = sorted(people.items(), key=lambda person: (person[1].casefold(), person[0]))
+    form.staff_id.choices = choices(ordered)
+    return {"staff_q": staff_q, "found": found, "more_found": more}
+
+
+@bp.route("/appointments/clinicians")
+def appointment_clinicians() -> Any:
+    """The "With" list of a booking or an answer, with the clinicians whose name contains
+    what was typed (htmx; ``staff_id`` stays chosen); asked for without htmx, the booking
+    page with the same search.
+
+    Staff names, not client data: no audit event, as for the care team's search."""
+    _require_scheduler()
+    staff_q = request.args.get("staff_q", "")
+    if not is_partial():
+        return page_at(url_for("staff.appointment_new", staff_q=staff_q) + "#staff-search")
+    shown = request.args.get("staff_id", type=int)
+    form = AppointmentForm(formdata=None, staff_id=shown)
+    search = _offer_clinicians(form, shown=shown)
+    return fragment_or_page(
+        render_template("staff/appointments/_staff_choices.html", form=form, swap=True, **search)
+    )
 
 
 def _read_times(
@@ -326,6 +361,7 @@ def appointment_new() -> Any:
     preset = request.values.get("client_id", type=int)
     client = policy.get_client_or_404(preset, for_user=current_user) if preset else None
     form = _booking_form(client)
+    search = _offer_clinicians(form, shown=current_user.id)
     conflict: Overlap | None = None
     if request.method == "GET":
         form.staff_id.data = current_user.id
@@ -374,6 +410,7 @@ def appointment_new() -> Any:
         appointment=None,
         client=client,
         conflicts=_conflict_rows(conflict),
+        **search,
     ), 422 if form.errors else 200
 
 
@@ -388,6 +425,7 @@ def appointment_edit(appointment_id: int) -> Any:
             url_for("staff.appointment_detail", appointment_id=appointment.id), code=303
         )
     form = _booking_form(appointment.client)
+    search = _offer_clinicians(form, shown=appointment.staff_id)
     conflict: Overlap | None = None
     status = 200
     if request.method == "GET":
@@ -441,6 +479,7 @@ def appointment_edit(appointment_id: int) -> Any:
         appointment=appointment,
         client=appointment.client,
         conflicts=_conflict_rows(conflict),
+        **search,
     ), status
 
 
@@ -557,11 +596,12 @@ def appointment_request_detail(request_id: int) -> Any:
     _require_scheduler()
     req = policy.get_request_or_404(request_id, for_user=current_user)
     form = RequestAnswerForm(answer="accept") if request.method == "GET" else RequestAnswerForm()
-    form.staff_id.choices = choices((u.id, u.display_name) for u in _staff_members())
+    if request.method == "GET":
+        _prefill_answer(form, req)
+    search = _offer_clinicians(form, shown=form.staff_id.data)
     conflict: Overlap | None = None
     status = 200
     if request.method == "GET":
-        _prefill_answer(form, req)
         _audit_view(req.client, f"appointment request {req.id}")
         db.session.commit()
     elif form.validate_on_submit():
@@ -596,6 +636,7 @@ def appointment_request_detail(request_id: int) -> Any:
         req=req,
         form=form,
         conflicts=_conflict_rows(conflict),
+        **search,
     ), status
 
 

@@ -156,6 +156,8 @@ ROUTES = [
     ("appointment_request_detail", "GET", A + "/requests/{request}", None),
     ("appointment_request_detail (answer)", "POST", A + "/requests/{request}", _accept),
     ("client_appointments", "GET", "/staff/clients/{client}/appointments", None),
+    # staff names only; opened in a tab, it leads to the booking page with the search
+    ("appointment_clinicians", "GET", A + "/clinicians?staff_q=Cleo", None),
 ]
 
 CALENDAR = (200, 200, 200, 200, 200, 200, 403, 403, 403, 302)
@@ -174,6 +176,7 @@ TABLE: dict[str, tuple[int, ...]] = {
     "appointment_request_detail (answer)": CHANGE,
     # a tab of the record: an administrator sees no record at all
     "client_appointments": (200, 404, 200, 404, 200, 404, 404, 403, 403, 302),
+    "appointment_clinicians": (303, 303, 303, 303, 303, 303, 403, 403, 403, 302),
 }
 
 
