@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -431,10 +432,14 @@ class StaffMember:
     role: str
 
 
+# Who may be a client's primary case manager: an active case manager.
+_CASE_MANAGERS = (User.role == Role.CASE_MANAGER, User.active.is_(True))
+
+
 @cache
 def _care_team_and_staff(with_staff: bool) -> Any:
     """``care_team_and_staff``'s statement, built once for the process per shape: run with
-    ``client_id``."""
+    ``client_id`` and, with the staff, ``user_id`` and ``primary_id``."""
     members = (
         select(
             literal(0).label("kind"),
@@ -450,17 +455,25 @@ def _care_team_and_staff(with_staff: bool) -> Any:
     if not with_staff:
         return members.order_by(CareTeamMember.id)
     staff = select(literal(1), null(), null(), User.id, User.display_name, User.role).where(
-        User.role == Role.CASE_MANAGER, User.active
+        *_CASE_MANAGERS,
+        or_(
+            User.supervisor_id == bindparam("user_id", type_=Integer()),
+            User.id == bindparam("primary_id", type_=Integer()),
+        ),
     )
     return union_all(members, staff).order_by("kind", "member_id", "name")
 
 
 def care_team_and_staff(
-    client: Client, *, with_staff: bool
+    client: Client, *, reassigner: User | None
 ) -> tuple[list[TeamMember], list[StaffMember]]:
-    """The client's care team in the order they joined and, when the primary form needs them,
-    the active case managers by name, in one query."""
-    rows = db.session.execute(_care_team_and_staff(with_staff), {"client_id": client.id})
+    """The client's care team in the order they joined and, for a ``reassigner`` (who may
+    reassign the primary case manager), the case managers they supervise and the client's
+    primary by name, in one query. Anyone else is found by name (``find_case_managers``)."""
+    values: dict[str, int | None] = {"client_id": client.id}
+    if reassigner is not None:
+        values.update(user_id=reassigner.id, primary_id=client.primary_case_manager_id)
+    rows = db.session.execute(_care_team_and_staff(reassigner is not None), values)
     team: list[TeamMember] = []
     choices: list[StaffMember] = []
     for kind, member_id, role_label, user_id, name, role in rows:
@@ -469,6 +482,18 @@ def care_team_and_staff(
         else:
             choices.append(StaffMember(user_id, name, role))
     return team, choices
+
+
+def find_case_managers(text: str) -> tuple[list[StaffMember], bool]:
+    """The active case managers whose name contains ``text`` (``find_staff``)."""
+    return find_staff(text, *_CASE_MANAGERS)
+
+
+def case_manager(user_id: int | None) -> User | None:
+    """The active case manager ``user_id``, who may become a client's primary, else None."""
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User).where(User.id == user_id, *_CASE_MANAGERS))
 
 
 CANDIDATES_SHOWN = 10

@@ -50,7 +50,6 @@ from ..models import (
     Episode,
     FamilyAccess,
     RiskChange,
-    Role,
     StatusChange,
     Task,
     User,
@@ -322,16 +321,6 @@ def _filter_case_managers() -> list[Row[int, str]]:
     return list(db.session.execute(statement, {"user_id": current_user.id, "now": utcnow()}))
 
 
-def _case_managers() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.CASE_MANAGER, User.active)
-            .order_by(User.display_name)
-        )
-    )
-
-
 @bp.route("/clients/new", methods=["GET", "POST"])
 def client_new() -> Response | str | tuple[str, int]:
     """Intake: a new referral, with a check for an existing record of the same person."""
@@ -402,7 +391,8 @@ def client_detail(client_id: int) -> str:
     _audit_view(client)
     db.session.commit()
     may_reassign = policy.may_reassign_primary(current_user)
-    team, staff = clients.care_team_and_staff(client, with_staff=may_reassign)
+    reassigner = current_user if may_reassign else None
+    team, staff = clients.care_team_and_staff(client, reassigner=reassigner)
     plan, plan_goals = care_plans.signed_summary(client)
     next_appointment, attendance = clients.appointment_summary(client)
     timeline, after = timeline_page(client.id)
@@ -416,20 +406,27 @@ def client_detail(client_id: int) -> str:
         timeline=timeline,
         after=after,
         source_url=source_url,
-        primary_form=_overview_primary_form(client, staff) if may_reassign else None,
     )
+    if may_reassign:
+        context.update(_primary_context(client, staff))
     if context["may_edit"]:
         context.update(_candidates_context(client))
     return render_template("staff/clients/detail.html", **context)
 
 
-def _overview_primary_form(client: Client, staff: list[clients.StaffMember]) -> PrimaryForm:
-    """``_primary_form`` from the case managers the overview has loaded already."""
+def _primary_context(client: Client, staff: list[clients.StaffMember]) -> dict[str, Any]:
+    """The primary case manager's form: the list holds the case managers the supervisor
+    supervises and the client's primary (``staff``), and whoever a search by name found
+    (``cm_q``); the client's primary is chosen."""
+    cm_q = request.args.get("cm_q", "").strip()[:100]
+    found, more = clients.find_case_managers(cm_q)
+    people = {member.id: member.name for member in staff}
+    people.update((member.id, member.name) for member in found)
     form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
     form.case_manager_id.choices = choices(
-        (u.id, u.name) for u in staff if u.role == Role.CASE_MANAGER
+        sorted(people.items(), key=lambda person: (person[1].casefold(), person[0]))
     )
-    return form
+    return {"primary_form": form, "cm_q": cm_q, "found_cms": found, "more_cms": more}
 
 
 def _candidates_context(client: Client) -> dict[str, Any]:
@@ -447,12 +444,6 @@ def _care_team_form(client: Client) -> tuple[CareTeamForm, User | None]:
     form = CareTeamForm()
     form.user_id.choices = choices([(member.id, member.display_name)] if member else [])
     return form, member
-
-
-def _primary_form(client: Client) -> PrimaryForm:
-    form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
-    form.case_manager_id.choices = choices((u.id, u.display_name) for u in _case_managers())
-    return form
 
 
 def _require_edit() -> None:
@@ -695,25 +686,66 @@ def care_team_remove(client_id: int, member_id: int) -> Response:
     return redirect(url_for("staff.client_detail", client_id=client.id) + "#care-team", code=303)
 
 
+@bp.route("/clients/<int:client_id>/primary/candidates")
+def primary_candidates(client_id: int) -> Response | str:
+    """The primary case manager's list with the case managers whose name contains what was
+    typed (htmx; ``case_manager_id`` stays chosen); asked for without htmx, the record page
+    with the same search.
+
+    Staff names, not client data: no audit event, as for the care team's search."""
+    client = _load(client_id)
+    if not policy.may_reassign_primary(current_user):
+        abort(403)
+    cm_q = request.args.get("cm_q", "")
+    if not is_partial():
+        found = url_for("staff.client_detail", client_id=client.id, cm_q=cm_q)
+        return page_at(found + "#primary-search")
+    _team, staff = clients.care_team_and_staff(client, reassigner=current_user)
+    context = _primary_context(client, staff)
+    context["primary_form"].case_manager_id.data = request.args.get("case_manager_id", type=int)
+    return fragment_or_page(
+        render_template("staff/clients/_primary_choices.html", swap=True, **context)
+    )
+
+
 @bp.route("/clients/<int:client_id>/primary", methods=["POST"])
 def primary_reassign(client_id: int) -> Response:
     """Supervisors reassign the primary case manager."""
     client = _load(client_id)
     if not policy.may_reassign_primary(current_user):
         abort(403)
-    form = _primary_form(client)
-    form.process(request.form)
-    form.case_manager_id.choices = choices((u.id, u.display_name) for u in _case_managers())
-    if form.validate_on_submit():
-        case_manager = db.session.get(User, form.case_manager_id.data)
-        if case_manager is not None:
-            clients.reassign_primary(client, case_manager, actor=current_user, ip=client_ip())
-            db.session.commit()
+    successor = clients.case_manager(request.form.get("case_manager_id", type=int))
+    form = PrimaryForm()
+    form.case_manager_id.choices = choices(
+        [(successor.id, successor.display_name)] if successor else []
+    )
+    if not form.validate_on_submit() or successor is None:
+        flash(_("Choose an active case manager."), "error")
+    else:
+        clients.reassign_primary(client, successor, actor=current_user, ip=client_ip())
+        db.session.commit()
+        flash(
+            _("The primary case manager is now %(name)s.", name=successor.display_name),
+            "success",
+        )
+        if not _still_visible(client):
             flash(
-                _("The primary case manager is now %(name)s.", name=case_manager.display_name),
-                "success",
+                _(
+                    "%(client)s is now on another team's caseload: the record is no longer "
+                    "open to you.",
+                    client=client.display_name,
+                ),
+                "info",
             )
+            return redirect(url_for("staff.client_index"), code=303)
     return redirect(url_for("staff.client_detail", client_id=client.id) + "#care-team", code=303)
+
+
+def _still_visible(client: Client) -> bool:
+    """Whether the user still sees the client (a client moved to another team's case
+    manager leaves the supervisor's caseload)."""
+    visible = policy.visible_clients(current_user).with_only_columns(Client.id)
+    return db.session.scalar(visible.where(Client.id == client.id)) is not None
 
 
 # --- status, episodes and risk -------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -52,6 +53,7 @@ ROUTES: list[Route] = [
         lambda a: {"user_id": a.extra.id, "role_label": "therapist"},
     ),
     ("care_team_remove", "POST", lambda a: C + "/care-team/{spare_member}/remove", _button),
+    ("primary_candidates", "GET", lambda a: C + "/primary/candidates?cm_q=Cleo", None),
     ("primary_reassign", "POST", lambda a: C + "/primary", lambda a: {"case_manager_id": a.cm.id}),
     ("client_status", "GET", lambda a: C + "/status", None),
     (
@@ -103,6 +105,7 @@ TABLE: dict[str, tuple[int, ...]] = {
     "care_team_candidates": (200, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "care_team_add": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
     "care_team_remove": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
+    "primary_candidates": (403, 404, 403, 404, 200, 404, 404, 403, 403, 302),
     "primary_reassign": (403, 404, 403, 404, 303, 404, 404, 403, 403, 302),
     "client_status": (200, 404, 200, 404, 200, 404, 404, 403, 403, 302),
     "client_status (change)": (303, 404, 403, 404, 303, 404, 404, 403, 403, 302),
@@ -122,7 +125,7 @@ TABLE: dict[str, tuple[int, ...]] = {
 
 # The inline pieces of the record page are asked for by htmx (their no-JS fallback is
 # tested in test_record.py and test_care_team_picker.py).
-INLINE = {"contact_edit", "contact_show", "care_team_candidates"}
+INLINE = {"contact_edit", "contact_show", "care_team_candidates", "primary_candidates"}
 
 
 def _ask(browser, agency, method, path, data, *, htmx=False):
@@ -145,6 +148,7 @@ ISSUE_ENDPOINTS = {
     "care_team_candidates",
     "care_team_add",
     "care_team_remove",
+    "primary_candidates",
     "primary_reassign",
     "client_status",
     "client_risk",
@@ -190,7 +194,7 @@ def test_anonymous_htmx_requests_get_401_and_a_redirect_header(client, agency):
     for _name, method, path, data in ROUTES:
         url, response = _ask(client, agency, method, path, data, htmx=True)
         assert response.status_code == 401, url
-        assert response.headers["HX-Redirect"] == f"/login?next={url}", url
+        assert unquote(response.headers["HX-Redirect"]) == f"/login?next={url}", url
         assert response.get_data() == b""
 
 

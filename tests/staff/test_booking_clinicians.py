@@ -31,7 +31,7 @@ def with_list(body: str) -> tuple[list[str], list[str]]:
 
 def found_line(body: str) -> str:
     """What the search says it found (the aria-live line, or its out-of-band swap)."""
-    line = re.search(r'<p [^>]*id="staff-found"[^>]*>(.*?)</p>', body, re.S)
+    line = re.search(r'<p [^>]*id="staff-search-found"[^>]*>(.*?)</p>', body, re.S)
     assert line, "no line for the search"
     return re.sub(r"\s+", " ", line.group(1)).strip()
 
