@@ -137,6 +137,29 @@ def test_migrations_build_the_schema_from_empty_with_no_drift(fresh_database_url
         db.engine.dispose()
 
 
+def test_the_sort_name_migration_folds_the_clients_there_are(fresh_database_url):
+    """Clients made before 0018 sort by the name shown, folded, as new ones do."""
+    from flask_migrate import upgrade
+
+    people = [("ÁLVARO MUÑOZ", "Ángel"), ("Dana Fictional", None), ("Émile  Brun", "")]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0017_client_search_text")
+        insert = sa.text(
+            "INSERT INTO client (legal_name, preferred_name, preferred_language, status)"
+            " VALUES (:legal, :preferred, 'es', 'active')"
+        )
+        for legal, preferred in people:
+            db.session.execute(insert, {"legal": legal, "preferred": preferred})
+        db.session.commit()
+        upgrade()
+        kept = db.session.scalars(select(Client.sort_name).order_by(Client.id)).all()
+        assert kept == ["angel", "dana fictional", "emile brun"]
+        assert kept == [Client.sort_name_of(*person) for person in people]
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_search_text_migration_folds_the_clients_there_are(fresh_database_url):
     """Clients made before 0017 are found by the caseload search as new ones are."""
     from flask_migrate import upgrade

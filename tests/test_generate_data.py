@@ -116,6 +116,7 @@ def test_generate_builds_an_agency_whose_pages_render(app: Flask, make_client: o
         c.search_text == Client.search_text_of(c.legal_name, c.preferred_name, c.record_number)
         for c in clients
     )
+    assert all(c.sort_name == Client.sort_name_of(c.legal_name, c.preferred_name) for c in clients)
 
     supervisor = _signed_in(make_client, "supervisor@example.org")
     assert supervisor.get("/staff/").status_code == 200

@@ -73,6 +73,9 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
     # The names and record number folded (``folded``), for the caseload search: kept here on
     # every insert and update, so it is never behind the names.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The name shown, folded: what lists of clients sort by, so that "Ángela" comes before
+    # "Bea" on SQLite (whose ``lower()`` folds ASCII only) as on PostgreSQL. Kept with it.
+    sort_name: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     primary_case_manager: Mapped[User | None] = relationship(foreign_keys=[primary_case_manager_id])
     portal_user: Mapped[User | None] = relationship(foreign_keys=[portal_user_id])
@@ -108,6 +111,11 @@ class Client(db.Model):  # type: ignore[name-defined,misc]
         """What the caseload search compares: one line for each of these."""
         return "\n".join(folded(part) for part in (legal_name, preferred_name, record_number))
 
+    @staticmethod
+    def sort_name_of(legal_name: str | None, preferred_name: str | None) -> str:
+        """What lists of clients sort by: the name shown (``display_name``), folded."""
+        return folded(preferred_name or legal_name)
+
     def __repr__(self) -> str:
         return f"<Client {self.id}>"
 
@@ -118,6 +126,7 @@ def _keep_search_text(_mapper: object, _connection: object, client: Client) -> N
     client.search_text = Client.search_text_of(
         client.legal_name, client.preferred_name, client.record_number
     )
+    client.sort_name = Client.sort_name_of(client.legal_name, client.preferred_name)
 
 
 class CareTeamMember(db.Model):  # type: ignore[name-defined,misc]

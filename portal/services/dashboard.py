@@ -323,7 +323,7 @@ def _lines(user: User, mine: Select[Any]) -> Select[Any]:
                 Client.id.label("client_id"),
                 Client.risk_level.label("code"),
             ).where(Client.id.in_(mine), Client.risk_level == "high"),
-            func.lower(func.coalesce(Client.preferred_name, Client.legal_name)),
+            Client.sort_name,
             Client.id,
             limit=10,
         ),

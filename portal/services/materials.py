@@ -35,6 +35,7 @@ from ..models import (
     MaterialRead,
     MaterialTranslation,
     User,
+    folded,
     utcnow,
 )
 from . import audit
@@ -391,7 +392,7 @@ def _entries(materials: Sequence[Material], locale: str) -> list[Entry]:
 
 
 def _sorted(entries: list[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (e.material.topic, e.title.casefold(), e.material.id))
+    return sorted(entries, key=lambda e: (e.material.topic, folded(e.title), e.material.id))
 
 
 def by_topic(entries: Iterable[Entry]) -> list[tuple[str, list[Entry]]]:

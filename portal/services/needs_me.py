@@ -99,7 +99,7 @@ def statement(clients: Select[*tuple[Any, ...]], user_id: Any, limit: int = 25) 
     # Ranked as the page sorts them: by score, then by the name shown. The scores are summed
     # over the reasons first and only the clients who have one are read, by id: joined the
     # other way round, SQLite read every client of the agency to find the few with reasons.
-    name = func.lower(func.coalesce(func.nullif(Client.preferred_name, ""), Client.legal_name))
+    name = Client.sort_name
     scored = (
         select(reasons.c.client_id, func.sum(reasons.c.weight).label("score"))
         .group_by(reasons.c.client_id)

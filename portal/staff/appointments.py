@@ -30,6 +30,7 @@ from ..models import (
     CareTeamMember,
     Client,
     User,
+    folded,
     utcnow,
 )
 from ..services import appointment_mail, appointments, audit, reminders
@@ -234,7 +235,7 @@ def _booking_form(client: Client | None, **kwargs: Any) -> AppointmentForm:
         db.session.scalars(
             policy.regular_clients(current_user)
             .where(Client.status != "discharged")
-            .order_by(func.lower(func.coalesce(Client.preferred_name, Client.legal_name)))
+            .order_by(Client.sort_name)
         )
     )
     if client is not None and client not in clients:
@@ -255,7 +256,7 @@ def _offer_clinicians(
     found, more = find_staff(staff_q, *_BOOKABLE)
     people = {member.id: member.display_name for member in _calendar_people(chosen)}
     people.update((member.id, member.name) for member in found)
-    ordered = sorted(people.items(), key=lambda person: (person[1].casefold(), person[0]))
+    ordered = sorted(people.items(), key=lambda person: (folded(person[1]), person[0]))
     form.staff_id.choices = choices(ordered)
     return {"staff_q": staff_q, "found": found, "more_found": more}
 

@@ -23,7 +23,6 @@ from sqlalchemy import (
     case,
     desc,
     exists,
-    func,
     or_,
     select,
 )
@@ -53,6 +52,7 @@ from ..models import (
     StatusChange,
     Task,
     User,
+    folded,
     utcnow,
 )
 from ..navigation import safe_next
@@ -87,7 +87,7 @@ from .forms import (
 from .tasks import assignee_choices, create_from_form
 
 SORTS = {
-    "name": lambda: func.lower(func.coalesce(Client.preferred_name, Client.legal_name)),
+    "name": lambda: Client.sort_name,
     # By meaning, not by spelling: the lifecycle's order, the most urgent risk first.
     "status": lambda: case({s: n for n, s in enumerate(CLIENT_STATUSES)}, value=Client.status),
     "risk": lambda: case({"high": 0, "moderate": 1, "low": 2}, value=Client.risk_level),
@@ -424,7 +424,7 @@ def _primary_context(client: Client, staff: list[clients.StaffMember]) -> dict[s
     people.update((member.id, member.name) for member in found)
     form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
     form.case_manager_id.choices = choices(
-        sorted(people.items(), key=lambda person: (person[1].casefold(), person[0]))
+        sorted(people.items(), key=lambda person: (folded(person[1]), person[0]))
     )
     return {"primary_form": form, "cm_q": cm_q, "found_cms": found, "more_cms": more}
 

@@ -26,7 +26,14 @@ from ..material_policy import (
     may_assign_materials,
     may_write_materials,
 )
-from ..models import MATERIAL_AUDIENCES, MATERIAL_TOPICS, Client, Material, MaterialTranslation
+from ..models import (
+    MATERIAL_AUDIENCES,
+    MATERIAL_TOPICS,
+    Client,
+    Material,
+    MaterialTranslation,
+    folded,
+)
 from ..paging import paginate, requested_page
 from ..services import materials
 from ..services.errors import DomainError, StaleEdit
@@ -329,7 +336,7 @@ def _assign_form(client: Client) -> AssignForm:
         if translation is not None:
             audience = materials.AUDIENCE_LABELS[material.audience]
             options.append((material.id, f"{translation.title} ({audience})"))
-    options.sort(key=lambda pair: str(pair[1]).casefold())
+    options.sort(key=lambda pair: folded(str(pair[1])))
     form.material_id.choices = choices([("", _("Choose a material")), *options])
     return form
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
@@ -32,11 +32,7 @@ def _meeting_form() -> tuple[MeetingForm, dict[int, Client], dict[int, User]]:
     form = MeetingForm()
     clients = {
         c.id: c
-        for c in db.session.scalars(
-            policy.regular_clients(current_user).order_by(
-                func.lower(func.coalesce(Client.preferred_name, Client.legal_name))
-            )
-        )
+        for c in db.session.scalars(policy.regular_clients(current_user).order_by(Client.sort_name))
     }
     staff = {
         u.id: u

@@ -19,7 +19,7 @@ from .. import i18n, policy
 from ..auth.web import client_ip
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
-from ..models import Role, User
+from ..models import Role, User, folded
 from ..services import reports
 from . import bp, report_tables
 
@@ -87,7 +87,7 @@ def read_choice() -> Choice:
     if not policy.may_view_reports(current_user):
         abort(403)
     people = list(db.session.scalars(policy.report_case_managers(current_user)))
-    people.sort(key=lambda p: (p.display_name.casefold(), p.id))
+    people.sort(key=lambda p: (folded(p.display_name), p.id))
     cm = _case_manager_choice(people)
     form = PeriodForm(MultiDict(request.args))
     today = i18n.agency_today()

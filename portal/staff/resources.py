@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import i18n, policy
@@ -153,11 +153,7 @@ def resource_detail(resource_id: int) -> str:
     """An entry with its referral history and a form to refer one of my clients."""
     resource = _resource_or_404(resource_id)
     form = ReferralForm(formdata=None)
-    mine = db.session.scalars(
-        policy.regular_clients(current_user).order_by(
-            func.lower(func.coalesce(Client.preferred_name, Client.legal_name))
-        )
-    ).all()
+    mine = db.session.scalars(policy.regular_clients(current_user).order_by(Client.sort_name)).all()
     # Two clients may go by the same name: the record number tells them apart.
     form.client_id.choices = choices(
         [

@@ -201,6 +201,36 @@ def test_sort_by_name_birth_date_and_newest(client, caseload):
     assert found == {s: [ids[n] for n in names] for s, names in orders.items()}
 
 
+def test_names_with_accents_sort_among_their_letters(client):
+    """Not after "Z", as SQLite's ``lower()`` (ASCII only) would put them: the same order on
+    both databases, in the caseload and in the booking form's list of clients."""
+    cm = make_user(Role.CASE_MANAGER, display_name="Casey Manager")
+    names = {
+        "zoe": make_client(legal_name="Zoe Zamora", primary_case_manager=cm),
+        "oscar": make_client(
+            legal_name="Oscar Legal", preferred_name="Óscar", primary_case_manager=cm
+        ),
+        "angela": make_client(legal_name="ÁNGELA RUIZ", primary_case_manager=cm),
+        "emile": make_client(legal_name="émile Brun", primary_case_manager=cm),
+        "bea": make_client(legal_name="bea Lowe", preferred_name="", primary_case_manager=cm),
+    }
+    db.session.commit()
+    sign_in(client, cm)
+    expected = ["angela", "bea", "emile", "oscar", "zoe"]
+    listed = shown(page(client.get("/staff/clients?sort=name", headers=HTMX)))
+    assert listed == [names[n].id for n in expected]
+    booking = page(client.get("/staff/appointments/new"))
+    field = re.search(r'<select [^>]*id="client_id"[^>]*>(.*?)</select>', booking, re.S)
+    assert field
+    offered = [int(i) for i in re.findall(r'<option [^>]*value="(\d+)"', field.group(1))]
+    assert offered == [names[n].id for n in expected]
+    # An edit keeps the order's key with the name.
+    names["zoe"].preferred_name = "Aba"
+    db.session.commit()
+    listed = shown(page(client.get("/staff/clients?sort=name", headers=HTMX)))
+    assert listed[0] == names["zoe"].id
+
+
 def test_sort_by_risk_and_status_follows_their_meaning_not_their_spelling(client, caseload):
     cm, _other, ids, _hidden = caseload
     sign_in(client, cm)

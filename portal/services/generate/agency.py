@@ -325,6 +325,7 @@ def _client_rows(agency: Agency, rng: random.Random, plan: ClientPlan) -> None:
             "search_text": Client.search_text_of(
                 plan.legal_name, plan.preferred_name, record_number_for(plan.id)
             ),
+            "sort_name": Client.sort_name_of(plan.legal_name, plan.preferred_name),
         },
     )
     agency.event(created, cm, "create", "client", plan.id, plan.id)
