@@ -137,6 +137,27 @@ def test_migrations_build_the_schema_from_empty_with_no_drift(fresh_database_url
         db.engine.dispose()
 
 
+def test_the_user_sort_name_migration_folds_the_accounts_there_are(fresh_database_url):
+    """Accounts made before 0019 sort and are found by their folded name, as new ones are."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0018_client_sort_name")
+        insert = sa.text(
+            'INSERT INTO "user" (email, display_name, role, password_hash)'
+            " VALUES (:email, :name, 'care_team', 'x')"
+        )
+        for n, name in enumerate(["ÁLVARO  Núñez", "Dana Fictional"]):
+            db.session.execute(insert, {"email": f"u{n}@example.org", "name": name})
+        db.session.commit()
+        upgrade()
+        kept = db.session.scalars(select(User.sort_name).order_by(User.id)).all()
+        assert kept == ["alvaro nunez", "dana fictional"]
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_sort_name_migration_folds_the_clients_there_are(fresh_database_url):
     """Clients made before 0018 sort by the name shown, folded, as new ones do."""
     from flask_migrate import upgrade

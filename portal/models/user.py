@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, false, func, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, folded, utcnow
 
 
 class Role(enum.StrEnum):
@@ -43,6 +43,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    # The name folded (``folded``), set with it: what lists of staff sort by and a search by
+    # name compares, so that "Álvaro" is among the A's and found by "alvaro" on SQLite
+    # (whose ``lower()`` folds ASCII only) as on PostgreSQL.
+    sort_name: Mapped[str] = mapped_column(Text, default="", server_default="")
     role: Mapped[str] = mapped_column(String(20), index=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -69,6 +73,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     @validates("email")
     def _normalize_email(self, _key: str, value: str) -> str:
         return normalize_email(value)
+
+    @validates("display_name")
+    def _keep_sort_name(self, _key: str, value: str) -> str:
+        self.sort_name = folded(value)
+        return value
 
     @validates("role")
     def _known_role(self, _key: str, value: str) -> str:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import STAFF_ROLES, AuthToken, Role, SignInThrottle, User, utcnow
+from ..models import STAFF_ROLES, AuthToken, Role, SignInThrottle, User, folded, utcnow
 from . import audit, sessions, tokens, users
 from . import mfa as mfa_service
 from .errors import DomainError
@@ -53,7 +53,7 @@ def _conditions(filters: UserFilters) -> list[ColumnElement[bool]]:
         words = filters.q.lower()
         conditions.append(
             or_(
-                func.lower(User.display_name).contains(words, autoescape=True),
+                User.sort_name.contains(folded(filters.q), autoescape=True),
                 User.email.contains(words, autoescape=True),
             )
         )
@@ -66,7 +66,7 @@ def _conditions(filters: UserFilters) -> list[ColumnElement[bool]]:
 
 
 # The account list's order (by name) and what each row shows alongside (the supervisor).
-ORDER = (func.lower(User.display_name), User.id)
+ORDER = (User.sort_name, User.id)
 WITH_SUPERVISOR = (joinedload(User.supervisor),)
 
 
@@ -101,7 +101,7 @@ def team_of(supervisor: User) -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.supervisor_id == supervisor.id)
-            .order_by(func.lower(User.display_name), User.id)
+            .order_by(User.sort_name, User.id)
         )
     )
 
@@ -112,7 +112,7 @@ def supervisors() -> list[User]:
         db.session.scalars(
             select(User)
             .where(User.role == Role.SUPERVISOR, User.active)
-            .order_by(func.lower(User.display_name), User.id)
+            .order_by(User.sort_name, User.id)
         )
     )
 

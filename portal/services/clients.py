@@ -514,8 +514,8 @@ def find_staff(text: str, *conditions: ColumnElement[bool]) -> tuple[list[StaffM
         return [], False
     rows = db.session.execute(
         select(User.id, User.display_name, User.role)
-        .where(*conditions, func.lower(User.display_name).contains(text.lower(), autoescape=True))
-        .order_by(User.display_name, User.id)
+        .where(*conditions, User.sort_name.contains(folded(text), autoescape=True))
+        .order_by(User.sort_name, User.id)
         .limit(CANDIDATES_SHOWN + 1)
     ).all()
     found = [StaffMember(user_id, name, role) for user_id, name, role in rows]

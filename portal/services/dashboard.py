@@ -573,7 +573,7 @@ def _no_show(user: User) -> Select[Any]:
         .join(figures, figures.c.person == User.id)
         .where(figures.c.attended + figures.c.no_show > 0),
         User.id != user.id,
-        func.lower(User.display_name),
+        User.sort_name,
         limit=None,
     )
 

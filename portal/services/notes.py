@@ -347,7 +347,7 @@ _AUTHORS = (
             )
         )
     )
-    .order_by(User.display_name)
+    .order_by(User.sort_name)
 )
 
 

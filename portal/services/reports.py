@@ -282,7 +282,7 @@ def _per_case_manager(figures: Sequence[ColumnElement[Any]]) -> Rows:
         .outerjoin(Client, and_(Client.primary_case_manager_id == User.id, _scope()))
         .where(User.id.in_(CASE_MANAGERS))
         .group_by(User.id, User.display_name)
-        .order_by(User.display_name, User.id)
+        .order_by(User.sort_name, User.id)
     )
 
 

@@ -12,7 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Integer, Select, bindparam, func, or_, select, union
+from sqlalchemy import Integer, Select, bindparam, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from .. import policy
@@ -73,9 +73,7 @@ _BOOKABLE = (User.role.in_(CLINICAL_ROLES), User.active.is_(True))
 def _staff_statement(*conditions: Any) -> Select[int, str]:
     """The active clinicians (those of them that meet ``conditions``), by name."""
     return (
-        select(User.id, User.display_name)
-        .where(*_BOOKABLE, *conditions)
-        .order_by(func.lower(User.display_name))
+        select(User.id, User.display_name).where(*_BOOKABLE, *conditions).order_by(User.sort_name)
     )
 
 

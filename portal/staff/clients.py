@@ -307,7 +307,7 @@ def _filter_case_managers_statement(role: str) -> Select[int, str]:
     return (
         select(User.id, User.display_name)
         .where(User.id.in_(primary), User.active)
-        .order_by(User.display_name)
+        .order_by(User.sort_name)
     )
 
 

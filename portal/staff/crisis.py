@@ -151,7 +151,7 @@ def crisis_log() -> str:
         ).limit(200)
     ).all()
     case_managers = db.session.scalars(
-        select(User).where(User.role == Role.CASE_MANAGER, User.active).order_by(User.display_name)
+        select(User).where(User.role == Role.CASE_MANAGER, User.active).order_by(User.sort_name)
     ).all()
     return render_template("staff/crisis/log.html", events=events, f=f, case_managers=case_managers)
 

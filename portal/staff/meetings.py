@@ -37,9 +37,7 @@ def _meeting_form() -> tuple[MeetingForm, dict[int, Client], dict[int, User]]:
     staff = {
         u.id: u
         for u in db.session.scalars(
-            select(User)
-            .where(User.role.in_(CLINICAL_ROLES), User.active)
-            .order_by(User.display_name)
+            select(User).where(User.role.in_(CLINICAL_ROLES), User.active).order_by(User.sort_name)
         )
     }
     client_choices = [
@@ -153,7 +151,7 @@ def meeting_detail(meeting_id: int) -> str:
     )
     parts = [n for n in meetings.notes_of(meeting) if n.client_id in visible]
     attendees = db.session.scalars(
-        select(User).where(User.id.in_(meeting.attendee_ids or [])).order_by(User.display_name)
+        select(User).where(User.id.in_(meeting.attendee_ids or [])).order_by(User.sort_name)
     ).all()
     return render_template(
         "staff/meetings/detail.html", meeting=meeting, parts=parts, attendees=attendees

@@ -28,7 +28,7 @@ from .forms import ButtonForm, TaskForm, TaskStepForm
 def assignee_choices(form: TaskForm) -> None:
     """Anyone on the clinical side may be given a task; the writer is the default."""
     staff = db.session.scalars(
-        select(User).where(User.role.in_(CLINICAL_ROLES), User.active).order_by(User.display_name)
+        select(User).where(User.role.in_(CLINICAL_ROLES), User.active).order_by(User.sort_name)
     )
     form.assignee_id.choices = choices((u.id, u.display_name) for u in staff)
     if form.assignee_id.data is None:

@@ -216,6 +216,23 @@ def test_search_by_name_or_email_and_filter_by_role_and_state(client, agency):
     assert listed(page(client.get(U, query_string={"q": "100%"}))) == []  # no wildcard
 
 
+def test_accented_names_are_found_without_accents_and_sorted_among_their_letters(client, agency):
+    make_user(Role.CARE_TEAM, display_name="Álvaro Núñez", email="a.nunez@example.org")
+    make_user(Role.CARE_TEAM, display_name="élise Brun", email="e.brun@example.org")
+    make_user(Role.CARE_TEAM, display_name="Zoe Zamora", email="z.zamora@example.org")
+    sign_in(client, agency.admin)
+    assert listed(page(client.get(U, query_string={"q": "NUNEZ"}))) == ["Álvaro Núñez"]
+    assert listed(page(client.get(U, query_string={"q": "núñez"}))) == ["Álvaro Núñez"]
+    everyone = listed(page(client.get(U, query_string={"role": "care_team"})))
+    assert everyone.index("Álvaro Núñez") == 0
+    assert everyone.index("élise Brun") < everyone.index("Gil Glass") < everyone.index("Zoe Zamora")
+    # A renamed account sorts and is found by its new name.
+    renamed = db.session.scalar(select(User).where(User.email == "z.zamora@example.org"))
+    renamed.display_name = "Ábaco Zamora"
+    db.session.commit()
+    assert listed(page(client.get(U, query_string={"q": "abaco"}))) == ["Ábaco Zamora"]
+
+
 def test_search_as_you_type_answers_with_the_rows_alone(client, agency):
     sign_in(client, agency.admin)
     response = client.get(U, query_string={"q": "casey"}, headers=HTMX)

@@ -98,6 +98,16 @@ def test_the_search_says_when_nothing_or_too_much_matches(client, agency):
     ) == ("No clinician matches “%”.")
 
 
+def test_a_name_is_found_with_or_without_its_accents_and_sorted_among_its_letters(client, agency):
+    make_user(Role.CARE_TEAM, display_name="Álvaro Núñez")
+    db.session.commit()
+    sign_in(client, agency.cm)
+    for typed in ("alvaro", "NUNEZ", "Núñez"):
+        body = page(client.get(CLINICIANS, query_string={"staff_q": typed}, headers=HTMX))
+        assert found_line(body) == "Now in the list “With”: Álvaro Núñez.", typed
+        assert with_list(body)[0][0] == "Álvaro Núñez"  # before Casey, not after Sam
+
+
 def test_without_javascript_find_reloads_the_booking_page_with_the_search(client, agency):
     sign_in(client, agency.cm)
     # The search's own address, opened in a tab, leads to the booking page at the search.

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ...models import Client, Role
+from ...models import Client, Role, folded
 from ..clients import record_number_for
 from . import texts
 from .common import (
@@ -108,6 +108,7 @@ def _user_row(
         "id": user_id,
         "email": email,
         "display_name": name,
+        "sort_name": folded(name),  # written in bulk, past the model that keeps it
         "role": role.value,
         "locale": locale,
         "password_hash": password_hash,
