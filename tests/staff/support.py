@@ -78,6 +78,22 @@ def field_error(body: str, field_id: str) -> str:
     return html.unescape(match.group(1))
 
 
+def select_choices(body: str, field_id: str) -> tuple[list[str], list[str]]:
+    """The labels a <select id=...> offers, in order, and the one(s) selected."""
+    field = re.search(rf'<select [^>]*id="{re.escape(field_id)}"[^>]*>(.*?)</select>', body, re.S)
+    assert field, f"no list {field_id!r}"
+    options = re.findall(r"<option [^>]*>(.*?)</option>", field.group(1))
+    selected = re.findall(r"<option [^>]*selected[^>]*>(.*?)</option>", field.group(1))
+    return options, selected
+
+
+def paragraph(body: str, element_id: str) -> str:
+    """The text of the <p id=...> (a live line, or its out-of-band swap), spaces collapsed."""
+    line = re.search(rf'<p [^>]*id="{re.escape(element_id)}"[^>]*>(.*?)</p>', body, re.S)
+    assert line, f"no paragraph {element_id!r}"
+    return re.sub(r"\s+", " ", line.group(1)).strip()
+
+
 def section(body: str, title_id: str) -> str:
     """The markup of the <section> whose heading has this id."""
     start = body.index(f'aria-labelledby="{title_id}"')

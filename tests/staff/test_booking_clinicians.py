@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Appointment, Role
 
 from ..factories import make_appointment, make_appointment_request, make_user
-from .support import HTMX, page, post, sign_in
+from .support import HTMX, page, paragraph, post, select_choices, sign_in
 from .test_appointments import DAY, A, booking, local
 
 CLINICIANS = A + "/clinicians"
@@ -22,18 +22,12 @@ CLINICIANS = A + "/clinicians"
 
 def with_list(body: str) -> tuple[list[str], list[str]]:
     """The names the "With" list offers, and the one(s) selected."""
-    field = re.search(r'<select [^>]*id="staff_id"[^>]*>(.*?)</select>', body, re.S)
-    assert field, "no With list"
-    options = re.findall(r"<option [^>]*>(.*?)</option>", field.group(1))
-    selected = re.findall(r"<option [^>]*selected[^>]*>(.*?)</option>", field.group(1))
-    return options, selected
+    return select_choices(body, "staff_id")
 
 
 def found_line(body: str) -> str:
     """What the search says it found (the aria-live line, or its out-of-band swap)."""
-    line = re.search(r'<p [^>]*id="staff-search-found"[^>]*>(.*?)</p>', body, re.S)
-    assert line, "no line for the search"
-    return re.sub(r"\s+", " ", line.group(1)).strip()
+    return paragraph(body, "staff-search-found")
 
 
 def booked_with(appointment_id: int) -> int:

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Client, Role
 
 from ..factories import add_to_care_team, make_client, make_user
-from .support import HTMX, page, post, sign_in
+from .support import HTMX, page, paragraph, post, select_choices, sign_in
 
 
 def record(agency) -> str:
@@ -20,17 +20,11 @@ def record(agency) -> str:
 
 def primary_list(body: str) -> tuple[list[str], list[str]]:
     """The names the primary case manager's list offers, and the one(s) selected."""
-    field = re.search(r'<select [^>]*id="case_manager_id"[^>]*>(.*?)</select>', body, re.S)
-    assert field, "no primary case manager list"
-    options = re.findall(r"<option [^>]*>(.*?)</option>", field.group(1))
-    selected = re.findall(r"<option [^>]*selected[^>]*>(.*?)</option>", field.group(1))
-    return options, selected
+    return select_choices(body, "case_manager_id")
 
 
 def found_line(body: str) -> str:
-    line = re.search(r'<p [^>]*id="primary-search-found"[^>]*>(.*?)</p>', body, re.S)
-    assert line, "no line for the search"
-    return re.sub(r"\s+", " ", line.group(1)).strip()
+    return paragraph(body, "primary-search-found")
 
 
 def primary_of(client_id: int) -> int | None:
