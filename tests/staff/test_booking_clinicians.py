@@ -102,6 +102,18 @@ def test_a_name_is_found_with_or_without_its_accents_and_sorted_among_its_letter
         assert with_list(body)[0][0] == "Álvaro Núñez"  # before Casey, not after Sam
 
 
+def test_what_was_typed_is_shown_as_text_not_markup(client, agency):
+    sign_in(client, agency.cm)
+    typed = '<b id="x">bold</b>'
+    for answer in (
+        client.get(CLINICIANS, query_string={"staff_q": typed}, headers=HTMX),
+        client.get(A + "/new", query_string={"staff_q": typed}),
+    ):
+        raw = answer.get_data(as_text=True)
+        assert '<b id="x">' not in raw
+        assert "&lt;b id=&#34;x&#34;&gt;bold&lt;/b&gt;" in raw
+
+
 def test_without_javascript_find_reloads_the_booking_page_with_the_search(client, agency):
     sign_in(client, agency.cm)
     # The search's own address, opened in a tab, leads to the booking page at the search.
