@@ -14,6 +14,7 @@ from wtforms.validators import Email
 
 from .i18n import current_language
 from .i18n import lazy_gettext as _l
+from .models.base import folded
 
 
 @cache
@@ -48,6 +49,13 @@ class PortalForm(FlaskForm):
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """(value, label) pairs as the SelectChoice objects WTForms expects (labels may be lazy)."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def people_choices(*groups: Iterable[tuple[int, str]]) -> list[SelectChoice]:
+    """(id, name) pairs from several lists as one list of choices: each person once, by
+    name folded (``models.folded``: accents and case aside), then id."""
+    people = {person_id: name for group in groups for person_id, name in group}
+    return choices(sorted(people.items(), key=lambda person: (folded(person[1]), person[0])))
 
 
 def strip(value: str | None) -> str | None:

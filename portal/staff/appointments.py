@@ -19,7 +19,7 @@ from .. import policy
 from ..addresses import url_for
 from ..auth.web import client_ip
 from ..extensions import db
-from ..formutils import choices
+from ..formutils import choices, people_choices
 from ..htmx import fragment_or_page, is_partial, page_at
 from ..i18n import agency_today, agency_zone
 from ..models import (
@@ -30,7 +30,6 @@ from ..models import (
     CareTeamMember,
     Client,
     User,
-    folded,
     utcnow,
 )
 from ..services import appointment_mail, appointments, audit, reminders
@@ -252,10 +251,9 @@ def _offer_clinicians(
     chosen = request.form.get("staff_id", type=int) if request.method == "POST" else shown
     staff_q = request.args.get("staff_q", "").strip()[:100]
     found, more = find_staff(staff_q, *_BOOKABLE)
-    people = {member.id: member.display_name for member in _calendar_people(chosen)}
-    people.update((member.id, member.name) for member in found)
-    ordered = sorted(people.items(), key=lambda person: (folded(person[1]), person[0]))
-    form.staff_id.choices = choices(ordered)
+    form.staff_id.choices = people_choices(
+        _calendar_people(chosen), ((member.id, member.name) for member in found)
+    )
     return {"staff_q": staff_q, "found": found, "more_found": more}
 
 

@@ -34,7 +34,7 @@ from ..addresses import url_for
 from ..auth.emails import send_invitation
 from ..auth.web import client_ip
 from ..extensions import db
-from ..formutils import choices
+from ..formutils import choices, people_choices
 from ..htmx import fragment_or_page, is_partial, page_at
 from ..labels import CLIENT_LANGUAGES, CLIENT_STATUS_LABELS
 from ..models import (
@@ -52,7 +52,6 @@ from ..models import (
     StatusChange,
     Task,
     User,
-    folded,
     utcnow,
 )
 from ..navigation import safe_next
@@ -420,11 +419,9 @@ def _primary_context(client: Client, staff: list[clients.StaffMember]) -> dict[s
     (``cm_q``); the client's primary is chosen."""
     cm_q = request.args.get("cm_q", "").strip()[:100]
     found, more = clients.find_case_managers(cm_q)
-    people = {member.id: member.name for member in staff}
-    people.update((member.id, member.name) for member in found)
     form = PrimaryForm(formdata=None, case_manager_id=client.primary_case_manager_id)
-    form.case_manager_id.choices = choices(
-        sorted(people.items(), key=lambda person: (folded(person[1]), person[0]))
+    form.case_manager_id.choices = people_choices(
+        (member.id, member.name) for member in (*staff, *found)
     )
     return {"primary_form": form, "cm_q": cm_q, "found_cms": found, "more_cms": more}
 
