@@ -242,19 +242,35 @@ def _booking_form(client: Client | None, **kwargs: Any) -> AppointmentForm:
 
 
 def _offer_clinicians(
-    form: AppointmentForm | RequestAnswerForm, shown: int | None
+    form: AppointmentForm | RequestAnswerForm, shown: int | None, held: User | None = None
 ) -> dict[str, Any]:
     """Fill the "With" list: the people the calendar's list offers (those I work with), the
     one chosen (posted, or ``shown`` on a form not yet sent), and the clinicians a search by
     name found (``staff_q``, ten at most); and return what the search shows. Any active
-    clinician may be booked: the list is short, the search finds the others."""
+    clinician may be booked: the list is short, the search finds the others.
+
+    ``held`` is who the appointment is with now. Once their account is deactivated they are
+    still listed, marked so, and the form says to choose someone else: a list without them
+    would quietly hand the appointment to whoever came first."""
     chosen = request.form.get("staff_id", type=int) if request.method == "POST" else shown
     staff_q = request.args.get("staff_q", "").strip()[:100]
     found, more = find_staff(staff_q, *_BOOKABLE)
+    away = held if held is not None and _deactivated_clinician(held) else None
     form.staff_id.choices = people_choices(
-        _calendar_people(chosen), ((member.id, member.name) for member in found)
+        _calendar_people(chosen),
+        ((member.id, member.name) for member in found),
+        [(away.id, _("%(name)s (deactivated)", name=away.display_name))] if away else [],
     )
-    return {"staff_q": staff_q, "found": found, "more_found": more}
+    return {
+        "staff_q": staff_q,
+        "found": found,
+        "more_found": more,
+        "away": _away(away.display_name) if away else None,
+    }
+
+
+def _deactivated_clinician(user: User) -> bool:
+    return user.role in CLINICAL_ROLES and not user.active
 
 
 @bp.route("/appointments/clinicians")
@@ -270,7 +286,7 @@ def appointment_clinicians() -> Any:
         return page_at(url_for("staff.appointment_new", staff_q=staff_q) + "#staff-search")
     shown = request.args.get("staff_id", type=int)
     form = AppointmentForm(formdata=None, staff_id=shown)
-    search = _offer_clinicians(form, shown=shown)
+    search = _offer_clinicians(form, shown=shown, held=db.session.get(User, shown or 0))
     return fragment_or_page(
         render_template("staff/appointments/_staff_choices.html", form=form, swap=True, **search)
     )
@@ -338,10 +354,17 @@ def _conflict_message(form: AppointmentForm | RequestAnswerForm, error: Overlap)
 
 def _staff_or_error(form: AppointmentForm | RequestAnswerForm) -> User | None:
     staff = db.session.get(User, form.staff_id.data or 0)
+    if staff is not None and _deactivated_clinician(staff):
+        form.staff_id.errors = [_away(staff.display_name)]
+        return None
     if staff is None or staff.role not in CLINICAL_ROLES or not staff.active:
         form.staff_id.errors = [_("Choose who the client meets.")]
         return None
     return staff
+
+
+def _away(name: str) -> str:
+    return _("%(name)s's account is deactivated. Choose who meets the client instead.", name=name)
 
 
 def _conflict_rows(error: Overlap | None) -> list[tuple[Appointment, bool]]:
@@ -422,7 +445,7 @@ def appointment_edit(appointment_id: int) -> Any:
             url_for("staff.appointment_detail", appointment_id=appointment.id), code=303
         )
     form = _booking_form(appointment.client)
-    search = _offer_clinicians(form, shown=appointment.staff_id)
+    search = _offer_clinicians(form, shown=appointment.staff_id, held=appointment.staff)
     conflict: Overlap | None = None
     status = 200
     if request.method == "GET":
@@ -595,7 +618,11 @@ def appointment_request_detail(request_id: int) -> Any:
     form = RequestAnswerForm(answer="accept") if request.method == "GET" else RequestAnswerForm()
     if request.method == "GET":
         _prefill_answer(form, req)
-    search = _offer_clinicians(form, shown=form.staff_id.data)
+    search = _offer_clinicians(
+        form,
+        shown=form.staff_id.data,
+        held=req.appointment.staff if req.appointment is not None else None,
+    )
     conflict: Overlap | None = None
     status = 200
     if request.method == "GET":

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Appointment, Role
 
 from ..factories import make_appointment, make_appointment_request, make_user
-from .support import HTMX, page, paragraph, post, select_choices, sign_in
+from .support import HTMX, field_error, page, paragraph, post, select_choices, sign_in
 from .test_appointments import DAY, A, booking, local
 
 CLINICIANS = A + "/clinicians"
@@ -170,6 +170,55 @@ def test_changing_an_appointment_lists_whoever_it_is_with(client, agency):
     found = page(client.get(f"{A}/{visit.id}/edit", query_string={"staff_q": "theo"}))
     options, selected = with_list(found)
     assert "Theo Therapist" in options and selected == ["Nico Nurse"]
+
+
+def test_an_appointment_with_a_deactivated_clinician_is_not_quietly_handed_to_another(
+    client, agency
+):
+    visit = make_appointment(agency.own, agency.not_team, starts_at=local(DAY, 9))
+    agency.not_team.active = False
+    db.session.commit()
+    sign_in(client, agency.cm)
+    away = "Nico Nurse's account is deactivated. Choose who meets the client instead."
+    body = page(client.get(f"{A}/{visit.id}/edit"))
+    options, selected = with_list(body)
+    # Still listed and chosen, marked, so the list does not fall to its first name.
+    assert selected == ["Nico Nurse (deactivated)"] and len(options) == 5
+    assert paragraph(body, "staff_id-hint") == away
+    # A search keeps them in the list while the user looks for someone else.
+    swap = page(
+        client.get(
+            CLINICIANS, query_string={"staff_q": "theo", "staff_id": visit.staff_id}, headers=HTMX
+        )
+    )
+    options, selected = with_list(swap)
+    assert selected == ["Nico Nurse (deactivated)"] and "Theo Therapist" in options
+    # Saving with them is refused at the field, with the new time kept in the form.
+    keep = booking(agency.own, agency.not_team, DAY, "10:00", "11:00", version=visit.version)
+    response = post(client, f"{A}/{visit.id}/edit", keep)
+    assert response.status_code == 422
+    body = page(response)
+    assert field_error(body, "staff_id") == away
+    assert re.search(r'name="start"[^>]*value="10:00"', body)
+    assert booked_with(visit.id) == agency.not_team.id
+    assert db.session.get_one(Appointment, visit.id).starts_at == local(DAY, 9)
+    # Choosing someone active moves it.
+    moved = booking(agency.own, agency.cm, DAY, "10:00", "11:00", version=visit.version)
+    assert post(client, f"{A}/{visit.id}/edit", moved).status_code == 303
+    assert booked_with(visit.id) == agency.cm.id
+
+
+def test_a_reschedule_request_names_the_deactivated_clinician_it_was_with(client, agency):
+    visit = make_appointment(agency.own, agency.not_team, starts_at=local(DAY, 9))
+    req = make_appointment_request(
+        agency.own, purpose="reschedule", appointment_id=visit.id, preferred_1=local(DAY, 15)
+    )
+    agency.not_team.active = False
+    db.session.commit()
+    sign_in(client, agency.cm)
+    body = page(client.get(f"{A}/requests/{req.id}"))
+    assert with_list(body)[1] == ["Nico Nurse (deactivated)"]
+    assert paragraph(body, "staff_id-hint").startswith("Nico Nurse's account is deactivated.")
 
 
 def test_answering_a_request_offers_the_search_and_keeps_the_chosen_time(client, agency):
