@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Client, FamilyAccess, ProgressNote, User
+from portal.models import Client, FamilyAccess, ProgressNote, Resource, User
+from portal.models.base import utcnow
 from portal.services import demo, notes
 
 from .conftest import ON_POSTGRES
@@ -154,6 +155,27 @@ def test_the_user_sort_name_migration_folds_the_accounts_there_are(fresh_databas
         upgrade()
         kept = db.session.scalars(select(User.sort_name).order_by(User.id)).all()
         assert kept == ["alvaro nunez", "dana fictional"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_resource_sort_name_migration_folds_the_directory_there_is(fresh_database_url):
+    """Entries made before 0020 sort by their folded name, as new ones do."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0019_user_sort_name")
+        insert = sa.text(
+            "INSERT INTO resource (name, category, languages, search_text, created_at, updated_at)"
+            " VALUES (:name, 'housing', '[]', '', :now, :now)"
+        )
+        for name in ["ÁMBAR  House", "Zinnia Center"]:
+            db.session.execute(insert, {"name": name, "now": utcnow()})
+        db.session.commit()
+        upgrade()
+        kept = db.session.scalars(select(Resource.sort_name).order_by(Resource.id)).all()
+        assert kept == ["ambar house", "zinnia center"]
         db.session.remove()
         db.engine.dispose()
 

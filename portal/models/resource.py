@@ -16,10 +16,10 @@ from sqlalchemy import (
     false,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, folded, utcnow
 from .client import Client
 from .user import User
 
@@ -57,6 +57,10 @@ class Resource(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     name: Mapped[str] = mapped_column(String(200))
+    # The name folded (``folded``), set with it: what the directory sorts by, so that
+    # "Ámbar House" is among the A's on SQLite (whose ``lower()`` folds ASCII only) as on
+    # PostgreSQL.
+    sort_name: Mapped[str] = mapped_column(Text, default="", server_default="")
     category: Mapped[str] = mapped_column(String(30), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(300))
@@ -75,6 +79,11 @@ class Resource(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("name")
+    def _keep_sort_name(self, _key: str, value: str) -> str:
+        self.sort_name = folded(value)
+        return value
 
 
 class Referral(db.Model):  # type: ignore[name-defined,misc]

@@ -140,8 +140,8 @@ def order(f: DirectoryFilters) -> tuple[Any, ...]:
     if f.sort == "verified":
         return (Resource.last_verified_on.desc().nulls_last(), Resource.id)
     if f.sort == "category":
-        return (Resource.category, func.lower(Resource.name), Resource.id)
-    return (func.lower(Resource.name), Resource.id)
+        return (Resource.category, Resource.sort_name, Resource.id)
+    return (Resource.sort_name, Resource.id)
 
 
 # --- CSV ----------------------------------------------------------------------------------

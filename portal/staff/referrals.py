@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -33,7 +33,7 @@ def _require_clinical() -> None:
 def _referral_form(client: Client) -> ReferralForm:
     form = ReferralForm()
     active = db.session.scalars(
-        select(Resource).where(Resource.active.is_(True)).order_by(func.lower(Resource.name))
+        select(Resource).where(Resource.active.is_(True)).order_by(Resource.sort_name, Resource.id)
     ).all()
     form.resource_id.choices = choices([(r.id, r.name) for r in active])
     form.client_id.choices = choices([(client.id, client.display_name)])
