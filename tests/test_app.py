@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -138,92 +139,87 @@ def test_migrations_build_the_schema_from_empty_with_no_drift(fresh_database_url
         db.engine.dispose()
 
 
-def test_the_user_sort_name_migration_folds_the_accounts_there_are(fresh_database_url):
-    """Accounts made before 0019 sort and are found by their folded name, as new ones are."""
+def _filled_by_migration(
+    url: str, *, before: str, insert: str, rows: list[dict[str, Any]], column: Any
+) -> list[Any]:
+    """Insert ``rows`` into a database migrated up to ``before``, migrate it to the head, and
+    read ``column`` back in id order: what a migration filled in for the rows there were."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(revision="0018_client_sort_name")
-        insert = sa.text(
-            'INSERT INTO "user" (email, display_name, role, password_hash)'
-            " VALUES (:email, :name, 'care_team', 'x')"
-        )
-        for n, name in enumerate(["ÁLVARO  Núñez", "Dana Fictional"]):
-            db.session.execute(insert, {"email": f"u{n}@example.org", "name": name})
+        upgrade(revision=before)
+        for row in rows:
+            db.session.execute(sa.text(insert), row)
         db.session.commit()
         upgrade()
-        kept = db.session.scalars(select(User.sort_name).order_by(User.id)).all()
-        assert kept == ["alvaro nunez", "dana fictional"]
+        table = column.class_
+        kept = list(db.session.scalars(select(column).order_by(table.id)))
         db.session.remove()
         db.engine.dispose()
+    return kept
+
+
+def test_the_user_sort_name_migration_folds_the_accounts_there_are(fresh_database_url):
+    """Accounts made before 0019 sort and are found by their folded name, as new ones are."""
+    kept = _filled_by_migration(
+        fresh_database_url,
+        before="0018_client_sort_name",
+        insert='INSERT INTO "user" (email, display_name, role, password_hash)'
+        " VALUES (:email, :name, 'care_team', 'x')",
+        rows=[
+            {"email": f"u{n}@example.org", "name": name}
+            for n, name in enumerate(["ÁLVARO  Núñez", "Dana Fictional"])
+        ],
+        column=User.sort_name,
+    )
+    assert kept == ["alvaro nunez", "dana fictional"]
 
 
 def test_the_resource_sort_name_migration_folds_the_directory_there_is(fresh_database_url):
     """Entries made before 0020 sort by their folded name, as new ones do."""
-    from flask_migrate import upgrade
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
-        upgrade(revision="0019_user_sort_name")
-        insert = sa.text(
-            "INSERT INTO resource (name, category, languages, search_text, created_at, updated_at)"
-            " VALUES (:name, 'housing', '[]', '', :now, :now)"
-        )
-        for name in ["ÁMBAR  House", "Zinnia Center"]:
-            db.session.execute(insert, {"name": name, "now": utcnow()})
-        db.session.commit()
-        upgrade()
-        kept = db.session.scalars(select(Resource.sort_name).order_by(Resource.id)).all()
-        assert kept == ["ambar house", "zinnia center"]
-        db.session.remove()
-        db.engine.dispose()
+    kept = _filled_by_migration(
+        fresh_database_url,
+        before="0019_user_sort_name",
+        insert="INSERT INTO resource (name, category, languages, search_text, created_at,"
+        " updated_at) VALUES (:name, 'housing', '[]', '', :now, :now)",
+        rows=[{"name": name, "now": utcnow()} for name in ["ÁMBAR  House", "Zinnia Center"]],
+        column=Resource.sort_name,
+    )
+    assert kept == ["ambar house", "zinnia center"]
 
 
 def test_the_sort_name_migration_folds_the_clients_there_are(fresh_database_url):
     """Clients made before 0018 sort by the name shown, folded, as new ones do."""
-    from flask_migrate import upgrade
-
     people = [("ÁLVARO MUÑOZ", "Ángel"), ("Dana Fictional", None), ("Émile  Brun", "")]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
-        upgrade(revision="0017_client_search_text")
-        insert = sa.text(
-            "INSERT INTO client (legal_name, preferred_name, preferred_language, status)"
-            " VALUES (:legal, :preferred, 'es', 'active')"
-        )
-        for legal, preferred in people:
-            db.session.execute(insert, {"legal": legal, "preferred": preferred})
-        db.session.commit()
-        upgrade()
-        kept = db.session.scalars(select(Client.sort_name).order_by(Client.id)).all()
-        assert kept == ["angel", "dana fictional", "emile brun"]
-        assert kept == [Client.sort_name_of(*person) for person in people]
-        db.session.remove()
-        db.engine.dispose()
+    kept = _filled_by_migration(
+        fresh_database_url,
+        before="0017_client_search_text",
+        insert="INSERT INTO client (legal_name, preferred_name, preferred_language, status)"
+        " VALUES (:legal, :preferred, 'es', 'active')",
+        rows=[{"legal": legal, "preferred": preferred} for legal, preferred in people],
+        column=Client.sort_name,
+    )
+    assert kept == ["angel", "dana fictional", "emile brun"]
+    assert kept == [Client.sort_name_of(*person) for person in people]
 
 
 def test_the_search_text_migration_folds_the_clients_there_are(fresh_database_url):
     """Clients made before 0017 are found by the caseload search as new ones are."""
-    from flask_migrate import upgrade
-
     people = [("ÁLVARO MUÑOZ", "Ángel", "WP-000001"), ("Dana Fictional", None, None)]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
-        upgrade(revision="0016_audit_hash_not_unique")
-        insert = sa.text(
-            "INSERT INTO client (legal_name, preferred_name, record_number, preferred_language,"
-            " status) VALUES (:legal, :preferred, :number, 'es', 'active')"
-        )
-        for legal, preferred, number in people:
-            db.session.execute(insert, {"legal": legal, "preferred": preferred, "number": number})
-        db.session.commit()
-        upgrade()
-        kept = db.session.scalars(select(Client.search_text).order_by(Client.id)).all()
-        assert kept == ["alvaro munoz\nangel\nwp-000001", "dana fictional\n\n"]
-        assert kept == [Client.search_text_of(*person) for person in people]
-        db.session.remove()
-        db.engine.dispose()
+    kept = _filled_by_migration(
+        fresh_database_url,
+        before="0016_audit_hash_not_unique",
+        insert="INSERT INTO client (legal_name, preferred_name, record_number, preferred_language,"
+        " status) VALUES (:legal, :preferred, :number, 'es', 'active')",
+        rows=[
+            {"legal": legal, "preferred": preferred, "number": number}
+            for legal, preferred, number in people
+        ],
+        column=Client.search_text,
+    )
+    assert kept == ["alvaro munoz\nangel\nwp-000001", "dana fictional\n\n"]
+    assert kept == [Client.search_text_of(*person) for person in people]
 
 
 def test_the_demo_notes_are_found_by_their_words_as_written_notes_are(app):
