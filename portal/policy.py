@@ -396,6 +396,16 @@ def regular_clients(user: User) -> Select[Client]:
     return select(Client).where(_regular_condition(user))
 
 
+def regular_client_ids(user: User) -> Any:
+    """The ids of ``regular_clients``, as a selectable: the union of the id lookups itself,
+    not the client rows read again to give back their ids. Only ``user.id`` and
+    ``user.role`` are read (``user.id`` may be a bound parameter, as for
+    ``visible_client_ids``)."""
+    if user.role not in CLINICAL_ROLES:
+        return select(Client.id).where(false())
+    return union(*_regular_ids(user))
+
+
 def emergency_access_for(user: User, client: Client) -> EmergencyAccess | None:
     """The access in force when this record is open only because the glass was broken."""
     if user.role not in CLINICAL_ROLES:

@@ -591,7 +591,7 @@ def withdraw(
 @cache
 def _open_requests(role: str, limit: int) -> Select[tuple[AppointmentRequest]]:
     """``open_requests``' statement, built once per role: run with ``user_id``."""
-    mine = policy.regular_clients(policy.anyone_with(role)).with_only_columns(Client.id)
+    mine = policy.regular_client_ids(policy.anyone_with(role))
     return (
         select(AppointmentRequest)
         .options(joinedload(AppointmentRequest.client))

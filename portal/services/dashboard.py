@@ -222,10 +222,12 @@ def _day(name: str) -> Any:
 
 def _build(role: str) -> _Statements:
     anyone = policy.anyone_with(role)
-    mine = policy.regular_clients(anyone).with_only_columns(Client.id)
+    mine = policy.regular_client_ids(anyone)
     return _Statements(
         figures=_figures(anyone),
-        needs=needs_me.statement(mine.add_columns(Client.status), anyone.id),
+        needs=needs_me.statement(
+            policy.regular_clients(anyone).with_only_columns(Client.id, Client.status), anyone.id
+        ),
         lines=_lines(anyone, mine),
         tasks=(
             select(Task)
@@ -238,7 +240,7 @@ def _build(role: str) -> _Statements:
     )
 
 
-def _open_referrals(mine: Select[Any]) -> Select[Any]:
+def _open_referrals(mine: Any) -> Select[Any]:
     """My clients' open referrals, the follow-up soonest due first, with their resource and
     client (joined to the ten kept, not to every open one)."""
     order = (Referral.follow_up_on.is_(None), Referral.follow_up_on, Referral.id)
@@ -263,7 +265,7 @@ def _figures(user: User) -> Select[Any]:
     mine = policy.regular_clients(user)
     columns: list[Any] = [
         *(func.count(case((Client.status == s, 1))) for s in CLIENT_STATUSES),
-        notes.cosign_count_query(user, mine.with_only_columns(Client.id)).scalar_subquery(),
+        notes.cosign_count_query(user, policy.regular_client_ids(user)).scalar_subquery(),
         appointments.waiting_for_outcome_count_query(
             user, AWAITING_OUTCOME_MAX, now=policy.moment("now")
         ).scalar_subquery(),
@@ -310,10 +312,10 @@ def _panel(name: str, query: Rows, *order: Any, limit: int | None) -> Rows:
     return lines.add_columns(*columns.values())
 
 
-def _lines(user: User, mine: Select[Any]) -> Select[Any]:
+def _lines(user: User, mine: Any) -> Select[Any]:
     """Every simple list of the dashboard in one statement, ordered by list and position."""
     # Both sets are read once for the whole statement, not once per list.
-    mine = select(mine.cte("mine").c.id)
+    mine = select(mine.cte("mine").c[0])
     visible = select(policy.visible_client_ids(user, at=policy.moment("now")).cte("visible").c[0])
     parts = [
         _panel(

@@ -81,7 +81,8 @@ def _calendar_people_statement(role: str, *, supervised: bool, wanted: bool) -> 
     """``_calendar_people``' statement, built once per role and shape: run with ``user_id``,
     and ``supervisor_id`` when the user has a supervisor, ``wanted`` when the URL asks."""
     anyone = policy.anyone_with(role)
-    mine = policy.regular_clients(anyone).with_only_columns(Client.id)
+    # Read once for the two lists of people that come from my clients.
+    mine = select(policy.regular_client_ids(anyone).cte("mine").c[0])
     ids: list[Any] = [anyone.id]
     people = [
         select(User.id).where(User.supervisor_id == anyone.id),

@@ -16,7 +16,7 @@ from ..client.message_forms import NewThreadForm, ReplyForm
 from ..client.messages import notify
 from ..extensions import db
 from ..i18n import agency_zone
-from ..models import Client, utcnow
+from ..models import utcnow
 from ..services import audit, messages
 from . import bp
 from .clients import _audit_view, _load, _record_context
@@ -32,7 +32,7 @@ def message_inbox() -> Any:
     """Conversations of my clients (caseload, care teams, team): waiting ones first."""
     _require_messaging()
     waiting_only = request.args.get("show") == "waiting"
-    mine = policy.regular_clients(current_user).with_only_columns(Client.id)
+    mine = policy.regular_client_ids(current_user)
     threads = messages.inbox(current_user, mine, waiting_only=waiting_only)
     late = {t.id for t in messages.overdue(mine, now=utcnow(), zone=agency_zone(), limit=200)}
     audit.record(
