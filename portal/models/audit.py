@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, text
+from sqlalchemy import BigInteger, ColumnElement, Index, Integer, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -16,6 +16,11 @@ NEWS_CONDITION = (
     "(coalesce(object_type, '') = 'progress_note' AND "
     "(action = 'update' OR coalesce(detail, '') = 'draft'))"
 )
+# A person's changes to client records (the dashboard's "my recent activity"). Every page view
+# writes a view, so down the index of all their events the list walked back through every
+# view since their last change: the more they read, the slower their dashboard. Queries write
+# it with ``changes()``.
+CHANGE_CONDITION = "client_id IS NOT NULL AND action NOT IN ('view', 'access_denied')"
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
@@ -46,6 +51,18 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
             sqlite_where=text(NEWS_CONDITION),
             postgresql_where=text(NEWS_CONDITION),
         ),
+        Index(
+            "ix_audit_event_actor_changes",
+            "actor_id",
+            "id",
+            sqlite_where=text(CHANGE_CONDITION),
+            postgresql_where=text(CHANGE_CONDITION),
+        ),
+        # The records a person opened ("recently viewed"), newest first, without their other
+        # views (the dashboard, the caseload) in between. Not a partial index: SQLite's
+        # statistics average it over the few people who open records, and its planner then
+        # took the index of all events (``ANALYZE`` on a generated agency of 5,000 clients).
+        Index("ix_audit_event_actor_action_type_id", "actor_id", "action", "object_type", "id"),
     )
 
     # The chain position, assigned under the head lock: no sequence, no gaps.
@@ -80,3 +97,18 @@ class AuditHead(db.Model):  # type: ignore[name-defined,misc]
     last_event_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+def constant(value: str) -> ColumnElement[str]:
+    """A string written into the SQL, not a parameter: a database matches a condition with the
+    partial index that holds it only when the values are in the statement (it cannot for a
+    generic plan's $1)."""
+    return literal_column("'{}'".format(value.replace("'", "''")))
+
+
+def changes() -> tuple[ColumnElement[bool], ...]:
+    """SQL: ``CHANGE_CONDITION``, as ``ix_audit_event_actor_changes`` holds it."""
+    return (
+        AuditEvent.client_id.is_not(None),
+        AuditEvent.action.not_in([constant("view"), constant("access_denied")]),
+    )

@@ -58,6 +58,7 @@ from ..models import (
     Task,
     User,
 )
+from ..models import audit as audit_conditions
 from ..models.base import UTCDateTime, unindexed
 from . import appointments, assessments, care_plans, check_ins, messages, needs_me, notes
 
@@ -534,11 +535,7 @@ def _activity(user: User, visible: Select[Any]) -> Select[Any]:
         .outerjoin(
             Client, and_(Client.id == AuditEvent.client_id, AuditEvent.client_id.in_(visible))
         )
-        .where(
-            AuditEvent.actor_id == user.id,
-            AuditEvent.client_id.is_not(None),
-            AuditEvent.action.not_in(["view", "access_denied"]),
-        ),
+        .where(AuditEvent.actor_id == user.id, *audit_conditions.changes()),
         AuditEvent.id.desc(),
         limit=8,
     )

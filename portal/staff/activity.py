@@ -12,7 +12,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal_column,
     or_,
     select,
 )
@@ -20,6 +19,7 @@ from sqlalchemy import (
 from ..addresses import url_for
 from ..extensions import db
 from ..models import AuditEvent, User
+from ..models.audit import constant
 
 PAGE_SIZE = 20
 
@@ -85,12 +85,6 @@ def _same_work(newer: AuditEvent, older: AuditEvent) -> bool:
     )
 
 
-def _sql(value: str) -> ColumnElement[str]:
-    # A constant written into the SQL, not a parameter, so that the database matches the
-    # condition with the partial index that holds it (it cannot, for a generic plan's $1).
-    return literal_column(f"'{value}'")
-
-
 def news() -> tuple[ColumnElement[bool], ...]:
     """SQL: the events a timeline shows. Reading a record is not news, and a draft note is its
     author's alone until signed, so its saves are not news either. The partial index
@@ -98,12 +92,14 @@ def news() -> tuple[ColumnElement[bool], ...]:
     and PostgreSQL use a partial index only for the same expression), so that the views and
     autosaves piling up on a record are never read only to be skipped."""
     return (
-        AuditEvent.action.not_in([_sql(a) for a in ("view", "access_denied", "print", "export")]),
+        AuditEvent.action.not_in(
+            [constant(a) for a in ("view", "access_denied", "print", "export")]
+        ),
         ~and_(
-            func.coalesce(AuditEvent.object_type, _sql("")) == _sql("progress_note"),
+            func.coalesce(AuditEvent.object_type, constant("")) == constant("progress_note"),
             or_(
-                AuditEvent.action == _sql("update"),
-                func.coalesce(AuditEvent.detail, _sql("")) == _sql("draft"),
+                AuditEvent.action == constant("update"),
+                func.coalesce(AuditEvent.detail, constant("")) == constant("draft"),
             ),
         ),
     )
