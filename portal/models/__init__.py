@@ -69,6 +69,7 @@ from .note import (
     NOTE_FORMATS,
     NoteAddendum,
     NoteCosignature,
+    NoteCosignWait,
     ProgressNote,
     TeamMeeting,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "Document",
     "NoteAddendum",
     "NoteCosignature",
+    "NoteCosignWait",
     "ProgressNote",
     "TaskItem",
     "TeamMeeting",

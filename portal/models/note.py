@@ -3,6 +3,9 @@
 A signed note is frozen by the service and, underneath it, by database triggers that
 refuse an UPDATE or DELETE of a signed row (migration 0006). A co-signature and an
 addendum are rows of their own, so signing is the last write a note's row ever takes.
+
+The notes still waiting for a co-signature are a small table of their own, kept by the
+database (migration 0022): signing a note that needs one adds its row, co-signing removes it.
 """
 
 from __future__ import annotations
@@ -57,11 +60,9 @@ class ProgressNote(db.Model):  # type: ignore[name-defined,misc]
             "contact_type",
             "mileage",
         ),
-        # A client's drafts, or signed notes that want a co-signature: a supervisor's count of
-        # notes to co-sign, client by client, reads a few entries per client (PostgreSQL).
+        # A client's drafts, or signed notes that wanted a co-signature.
         Index("ix_progress_note_client_status_cosign", "client_id", "status", "needs_cosign"),
-        # An author's drafts and signed notes: the dashboard's "notes to finish", and a
-        # supervisor's count of notes to co-sign read from the index alone (SQLite).
+        # An author's drafts and signed notes: the dashboard's "notes to finish".
         Index(
             "ix_progress_note_author_status_cosign",
             "author_id",
@@ -146,6 +147,24 @@ class NoteCosignature(db.Model):  # type: ignore[name-defined,misc]
 
     note: Mapped[ProgressNote] = relationship(back_populates="cosignature")
     user: Mapped[User] = relationship()
+
+
+class NoteCosignWait(db.Model):  # type: ignore[name-defined,misc]
+    """A signed note waiting for its co-signature: the supervisor's queue.
+
+    Written only by the database (migration 0022): a trigger adds the row when a note that
+    needs a co-signature is signed, or inserted signed, and another removes it when the
+    co-signature is written. So every writer keeps it, the generator's bulk loads included,
+    and the queue reads the few notes that wait instead of the team's co-signed history.
+    The author and client are the signed note's, which never change.
+    """
+
+    __tablename__ = "note_cosign_wait"
+    __table_args__ = (Index("ix_note_cosign_wait_author_client", "author_id", "client_id"),)
+
+    note_id: Mapped[int] = mapped_column(ForeignKey("progress_note.id"), primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
 
 
 class TeamMeeting(db.Model):  # type: ignore[name-defined,misc]

@@ -89,11 +89,16 @@ def test_the_dashboard_searches_the_caseload_not_the_agency(
             # from 1,000 to 20,000 clients. (A small agency's other statements may scan its
             # few clients: on a large one SQLite looks them up.)
             wide += [step for step in steps if step.split(" USING ")[0] == "SCAN client"]
-        if "needs_cosign" in statement:
-            # Notes to co-sign: one walk down each author's range, not a probe for every
-            # author and every client of the team (9 x 352 at 5,000 clients).
-            wide += [step for step in steps if "needs_cosign=? AND client_id=?" in step]
+        if "note_cosign_wait" in statement:
+            # Notes to co-sign: those that wait (the agency's backlog, hundreds), not the
+            # team's co-signed history, and not a probe for every author and every client of
+            # the team (9 x 352 at 5,000 clients).
+            wide += [step for step in steps if "progress_note" in step]
+            wide += [step for step in steps if "author_id=? AND client_id=?" in step]
         assert not wide, f"{wide}\n{statement[:300]}"
+    # Only a supervisor counts notes to co-sign.
+    counted = any("note_cosign_wait" in statement for statement, _steps in plans)
+    assert counted == (email == "supervisor@example.org")
 
 
 def test_my_activity_and_recent_records_skip_the_views_i_wrote(
